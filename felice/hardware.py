@@ -1,0 +1,193 @@
+"""Subthreshold (weak-inversion) device physics in SI units.
+
+Every function here is a pure `jax.numpy` expression: it broadcasts over array
+arguments, works under `jax.jit`/`jax.vmap` and is differentiable.
+
+Units: volts (V), amperes (A), farads (F), seconds (s), kelvin (K).
+"""
+
+import math
+
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, Float
+
+BOLTZMANN = 1.380649e-23
+"""Boltzmann constant k_B in J/K (exact SI value)."""
+
+ELEMENTARY_CHARGE = 1.602176634e-19
+"""Elementary charge q in C (exact SI value)."""
+
+ROOM_TEMPERATURE = 300.0
+"""Reference temperature in K used for defaults (U_t = 25.85 mV)."""
+
+
+def thermal_voltage(T: Float[ArrayLike, "*shape"] = ROOM_TEMPERATURE) -> Float[Array, "*shape"]:
+    """Thermal voltage U_t = k_B·T/q in volts.
+
+    Args:
+        T: temperature in kelvin, any shape.
+
+    Returns:
+        U_t in volts, same shape as `T` (25.85 mV at 300 K).
+    """
+    return BOLTZMANN * jnp.asarray(T) / ELEMENTARY_CHARGE
+
+
+def safe_exp(x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
+    """`exp(x)` with the argument capped so the result and its square stay finite.
+
+    A transistor leaves weak inversion long before its exponential law would
+    overflow; capping the exponent keeps simulations that stray far from the
+    operating point finite (the derivative is zero above the cap). The cap is
+    `log(max float) / 2 − 4` for the argument's dtype (40.4 in float32, 350.9 in
+    float64), so that squares of currents (as in an RMS) do not overflow either.
+
+    Args:
+        x: exponent, any shape, dimensionless.
+
+    Returns:
+        `exp(min(x, cap))`, same shape and dtype as `x`.
+    """
+    x = jnp.asarray(x)
+    dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.result_type(float)
+    cap = math.log(float(jnp.finfo(dtype).max)) / 2 - 4.0
+    return jnp.exp(jnp.minimum(x, cap))
+
+
+def nfet_current(
+    V_g: Float[ArrayLike, "*shape"],
+    V_s: Float[ArrayLike, "*shape"],
+    V_d: Float[ArrayLike, "*shape"],
+    *,
+    I_0: Float[ArrayLike, "*shape"],
+    kappa: Float[ArrayLike, "*shape"],
+    U_t: Float[ArrayLike, "*shape"],
+    W_over_L: Float[ArrayLike, "*shape"] = 1.0,
+) -> Float[Array, "*shape"]:
+    """Drain current of an nFET in weak inversion (bulk-referenced EKV form).
+
+    I_D = I_0·(W/L)·e^{κV_G/U_t}·(e^{−V_S/U_t} − e^{−V_D/U_t})
+
+    Positive current flows from drain to source. The device is saturated (current
+    independent of V_D) once V_DS ≳ 4·U_t.
+
+    Args:
+        V_g, V_s, V_d: gate, source and drain voltages relative to the bulk, in V.
+        I_0: specific (leakage) current in A.
+        kappa: subthreshold slope factor κ, in (0, 1].
+        U_t: thermal voltage in V.
+        W_over_L: width/length ratio of the transistor.
+
+    Returns:
+        Drain current in A, broadcast shape of the arguments.
+    """
+    return (
+        I_0
+        * W_over_L
+        * safe_exp(kappa * jnp.asarray(V_g) / U_t)
+        * (safe_exp(-jnp.asarray(V_s) / U_t) - safe_exp(-jnp.asarray(V_d) / U_t))
+    )
+
+
+def pfet_current(
+    V_g: Float[ArrayLike, "*shape"],
+    V_s: Float[ArrayLike, "*shape"],
+    V_d: Float[ArrayLike, "*shape"],
+    *,
+    V_b: Float[ArrayLike, "*shape"],
+    I_0: Float[ArrayLike, "*shape"],
+    kappa: Float[ArrayLike, "*shape"],
+    U_t: Float[ArrayLike, "*shape"],
+    W_over_L: Float[ArrayLike, "*shape"] = 1.0,
+) -> Float[Array, "*shape"]:
+    """Source-to-drain current of a pFET in weak inversion.
+
+    The pFET is the nFET law with every voltage measured downwards from the
+    well (bulk) voltage V_b:
+
+    I_SD = I_0·(W/L)·e^{κ(V_b−V_G)/U_t}·(e^{−(V_b−V_S)/U_t} − e^{−(V_b−V_D)/U_t})
+
+    Args:
+        V_g, V_s, V_d: gate, source and drain voltages in V (absolute).
+        V_b: well (bulk) voltage in V, usually the positive rail.
+        I_0: specific (leakage) current in A.
+        kappa: subthreshold slope factor κ, in (0, 1].
+        U_t: thermal voltage in V.
+        W_over_L: width/length ratio of the transistor.
+
+    Returns:
+        Current flowing from source to drain in A, broadcast shape of the arguments.
+    """
+    V_b = jnp.asarray(V_b)
+    return nfet_current(
+        V_b - jnp.asarray(V_g),
+        V_b - jnp.asarray(V_s),
+        V_b - jnp.asarray(V_d),
+        I_0=I_0,
+        kappa=kappa,
+        U_t=U_t,
+        W_over_L=W_over_L,
+    )
+
+
+def diff_pair_current(
+    delta_V: Float[ArrayLike, "*shape"],
+    *,
+    I_b: Float[ArrayLike, "*shape"],
+    kappa: Float[ArrayLike, "*shape"],
+    U_t: Float[ArrayLike, "*shape"],
+) -> Float[Array, "*shape"]:
+    """Differential output current of a subthreshold differential pair (or OTA).
+
+    I_1 − I_2 = I_b·tanh(κ·ΔV/(2·U_t))
+
+    Args:
+        delta_V: differential input voltage V₊ − V₋ in V.
+        I_b: tail (bias) current in A.
+        kappa: subthreshold slope factor κ, in (0, 1].
+        U_t: thermal voltage in V.
+
+    Returns:
+        Output current in A, in (−I_b, I_b), broadcast shape of the arguments.
+    """
+    return I_b * jnp.tanh(kappa * jnp.asarray(delta_V) / (2 * jnp.asarray(U_t)))
+
+
+def ota_transconductance(
+    I_b: Float[ArrayLike, "*shape"],
+    *,
+    kappa: Float[ArrayLike, "*shape"],
+    U_t: Float[ArrayLike, "*shape"],
+) -> Float[Array, "*shape"]:
+    """Small-signal transconductance g_m = κ·I_b/(2·U_t) of a subthreshold OTA, in S.
+
+    Args:
+        I_b: bias current in A.
+        kappa: subthreshold slope factor κ, in (0, 1].
+        U_t: thermal voltage in V.
+
+    Returns:
+        g_m in siemens (A/V), broadcast shape of the arguments.
+    """
+    return kappa * jnp.asarray(I_b) / (2 * jnp.asarray(U_t))
+
+
+def ota_c_time_constant(
+    C: Float[ArrayLike, "*shape"],
+    I_b: Float[ArrayLike, "*shape"],
+    *,
+    kappa: Float[ArrayLike, "*shape"],
+    U_t: Float[ArrayLike, "*shape"],
+) -> Float[Array, "*shape"]:
+    """Time constant τ = C/g_m = 2·C·U_t/(κ·I_b) of an OTA-C first-order low-pass filter.
+
+    Args:
+        C: filter capacitance in F.
+        I_b: OTA bias current in A.
+        kappa: subthreshold slope factor κ, in (0, 1].
+        U_t: thermal voltage in V.
+
+    Returns:
+        τ in seconds, broadcast shape of the arguments.
+    """
+    return jnp.asarray(C) / ota_transconductance(I_b, kappa=kappa, U_t=U_t)

@@ -1,0 +1,72 @@
+"""Bad input gets a ValueError that names the parameter."""
+
+import math
+
+import jax.numpy as jnp
+import pytest
+
+from felice import FHNRS, Boomerang, WereRabbit, get_model
+
+NAN = math.nan
+
+CASES = [
+    ("C", lambda: FHNRS(C=-1.0)),
+    ("C", lambda: FHNRS(C=0.0)),
+    ("C", lambda: FHNRS(C=NAN)),
+    ("a", lambda: FHNRS(a=(-2.0, math.inf))),
+    ("I_app", lambda: FHNRS(I_app=NAN)),
+    ("kappa", lambda: FHNRS(kappa=1.5)),
+    ("kappa", lambda: FHNRS(kappa=0.0)),
+    ("U_t", lambda: FHNRS(U_t=0.0)),
+    ("tau", lambda: FHNRS(tau=(0.0, -50.0))),
+    ("tau_syn", lambda: FHNRS(tau_syn=0.0)),
+    ("g", lambda: FHNRS(g=-1.0)),
+    ("delta", lambda: FHNRS(delta=(0.0, 0.0, 0.0))),
+    ("C", lambda: FHNRS.from_circuit(C=-1e-12)),
+    ("I_passive", lambda: FHNRS.from_circuit(I_passive=0.0)),
+    ("I_B", lambda: FHNRS.from_circuit(I_B=(-1e-9, 2e-9))),
+    ("sign", lambda: FHNRS.from_circuit(sign=(2.0, 1.0))),
+    ("tau", lambda: FHNRS.from_circuit(tau=(0.0, -1e-3))),
+    ("kappa", lambda: FHNRS.from_circuit(kappa=1.2)),
+    ("alpha", lambda: WereRabbit(alpha=NAN)),
+    ("alpha", lambda: WereRabbit(alpha=-0.01)),
+    ("atol", lambda: WereRabbit(atol=0.0)),
+    ("rtol", lambda: Boomerang(rtol=-1e-4)),
+    ("rho", lambda: Boomerang(rho=0.0)),
+    ("U_t", lambda: Boomerang(U_t=0.0)),
+    ("kappa", lambda: WereRabbit(beta=50.0)),
+    ("C", lambda: WereRabbit.from_circuit(C=-1e-13)),
+    ("I_bias", lambda: WereRabbit.from_circuit(I_bias=0.0)),
+    ("I_n0", lambda: Boomerang.from_circuit(I_n0=-1e-12)),
+    ("kappa", lambda: Boomerang.from_circuit(kappa=1.01)),
+    ("U_t", lambda: Boomerang.from_circuit(U_t=-0.025)),
+    ("C", lambda: WereRabbit(C=jnp.ones(3) * 1e-13)),
+    ("n_neurons", lambda: FHNRS().init_state(0)),
+    ("n_neurons", lambda: WereRabbit(sigma=jnp.ones(3) * 0.6).init_state(4)),
+    ("side", lambda: WereRabbit().init_state(2, side=2)),
+    ("y", lambda: FHNRS().dynamics(0.0, jnp.zeros((4, 2)))),
+    ("y", lambda: FHNRS.bursting().dynamics(0.0, jnp.zeros((4, 3)))),
+    ("y", lambda: WereRabbit().spike_condition(0.0, jnp.zeros(2))),
+    ("y", lambda: Boomerang(sigma=jnp.ones(3) * 0.6).dynamics(0.0, jnp.zeros((4, 2)))),
+    ("I_ext", lambda: WereRabbit().dynamics(0.0, jnp.ones((4, 2)), {"I_ext": jnp.ones(3)})),
+    ("nosuchmodel", lambda: get_model("nosuchmodel")),
+]
+
+
+@pytest.mark.parametrize("name, build", CASES, ids=[f"{i}-{c[0]}" for i, c in enumerate(CASES)])
+def test_invalid_input_raises_value_error_naming_the_parameter(name, build):
+    with pytest.raises(ValueError, match=name):
+        build()
+
+
+def test_unknown_model_lists_the_models():
+    with pytest.raises(ValueError, match="fhnrs, wererabbit, boomerang"):
+        get_model("rabbit")
+
+
+@pytest.mark.parametrize("sigma", [0.0, 1.5])
+def test_no_stable_fixpoint_is_an_error(sigma):
+    # σ = 0: the whole diagonal (the separatrix) is a line of fixpoints, nothing off it;
+    # σ = 1.5: the current sink I_a outweighs the bias branch, no rest point at all.
+    with pytest.raises(ValueError, match="no stable fixpoint"):
+        WereRabbit(sigma=sigma).init_state(1)

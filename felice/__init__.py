@@ -2,12 +2,25 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from felice import hardware
+from felice import hardware, inputs
 from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit, get_model
+from felice.simulation import SimulationResult, Status, simulate
 
 try:
     __version__ = version("felice")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["FHNRS", "MODELS", "Boomerang", "NeuronModel", "WereRabbit", "get_model", "hardware"]
+__all__ = [
+    "FHNRS",
+    "MODELS",
+    "Boomerang",
+    "NeuronModel",
+    "SimulationResult",
+    "Status",
+    "WereRabbit",
+    "get_model",
+    "hardware",
+    "inputs",
+    "simulate",
+]

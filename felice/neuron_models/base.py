@@ -103,6 +103,21 @@ class NeuronModel(eqx.Module):
     ) -> Float[Array, " neurons"]:
         """One value per neuron; a spike is an upward zero crossing. Shape `(n_neurons,)`."""
 
+    def rearm_condition(
+        self, t: Float[ArrayLike, ""], y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> Float[Array, " neurons"]:
+        """A neuron that has spiked may spike again only after this went below zero.
+
+        The default is the spike condition itself: a threshold must be crossed from
+        below again. Shape `(n_neurons,)`.
+        """
+        return self.spike_condition(t, y, args)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of the external current `args["I_ext"]` per neuron (`()`: one current)."""
+        return ()
+
     @abc.abstractmethod
     def input_spike(
         self, y: Float[Array, "neurons n_state"], weights: Float[ArrayLike, " neurons"]

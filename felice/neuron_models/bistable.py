@@ -23,14 +23,17 @@ import numpy as np
 import optimistix as optx
 from jaxtyping import Array, ArrayLike, Float
 
-from felice._validation import check_finite, check_positive
+from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models.base import NeuronModel, external_current
 
 _HARDWARE_DEFAULTS = dict(C=0.1e-12, I_bias=100e-12, I_n0=1.29e-12, kappa=0.39, U_t=0.025)
 
 
 def _rms(x: Array) -> Array:
-    return jnp.sqrt(jnp.mean(x**2, axis=-1))
+    """Root mean square over the last axis, with a zero (not NaN) gradient at x = 0."""
+    ms = jnp.mean(x**2, axis=-1)
+    positive = ms > 0
+    return jnp.where(positive, jnp.sqrt(jnp.where(positive, ms, 1.0)), 0.0)
 
 
 class BistableCircuit(NeuronModel):
@@ -47,6 +50,8 @@ class BistableCircuit(NeuronModel):
         rho: ρ, steepness of the moon phase z = tanh(ρ·Δ) in 1/V (> 0).
         sigma: σ, sets the distance between the two fixpoints.
         atol, rtol: tolerances of the fixpoint spike condition (> 0).
+        rearm_factor: a neuron that has spiked re-arms once rms(f) exceeds this
+            multiple of the tolerance (> 1; see `rearm_condition`).
         w_u, w_v: how far an input spike of weight 1 moves u and v, in V.
         C: node capacitance in F (scalar; sets the time unit C/I_bias).
         I_bias: bias current in A (scalar; the current unit).
@@ -60,6 +65,7 @@ class BistableCircuit(NeuronModel):
     sigma: Float[Array, "*neurons"]
     atol: Float[Array, "*neurons"]
     rtol: Float[Array, "*neurons"]
+    rearm_factor: Float[Array, "*neurons"]
     w_u: Float[Array, "*neurons"]
     w_v: Float[Array, "*neurons"]
     C: Float[Array, ""]
@@ -79,6 +85,7 @@ class BistableCircuit(NeuronModel):
         sigma: Float[ArrayLike, "*neurons"] | None = None,
         atol: Float[ArrayLike, "*neurons"] | None = None,
         rtol: Float[ArrayLike, "*neurons"] | None = None,
+        rearm_factor: Float[ArrayLike, "*neurons"] = 50.0,
         w_u: Float[ArrayLike, "*neurons"] = 0.5,
         w_v: Float[ArrayLike, "*neurons"] = -0.5,
         C: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["C"],
@@ -90,15 +97,16 @@ class BistableCircuit(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, α ≤ 0, β ≤ 0, ρ ≤ 0, tolerances ≤ 0,
-                C ≤ 0, I_bias ≤ 0, U_t ≤ 0, or κ = β·U_t outside (0, 1].
+                rearm_factor ≤ 1, C ≤ 0, I_bias ≤ 0, U_t ≤ 0, or κ = β·U_t outside (0, 1].
         """
         given = dict(alpha=alpha, beta=beta, gamma=gamma, rho=rho, sigma=sigma, atol=atol, rtol=rtol)
         values = {k: self._defaults[k] if v is None else v for k, v in given.items()}
-        values.update(w_u=w_u, w_v=w_v)
+        values.update(rearm_factor=rearm_factor, w_u=w_u, w_v=w_v)
         for name, value in values.items():
             check_finite(name, value)
         for name in ("alpha", "beta", "rho", "atol", "rtol"):
             check_positive(name, values[name])
+        check_interval("rearm_factor", rearm_factor, 1.0, np.inf)
         check_positive("C", C)
         check_positive("I_bias", I_bias)
         check_positive("U_t", U_t)
@@ -124,6 +132,7 @@ class BistableCircuit(NeuronModel):
         sigma: Float[ArrayLike, "*neurons"] | None = None,
         atol: Float[ArrayLike, "*neurons"] | None = None,
         rtol: Float[ArrayLike, "*neurons"] | None = None,
+        rearm_factor: Float[ArrayLike, "*neurons"] = 50.0,
         w_u: Float[ArrayLike, "*neurons"] = 0.5,
         w_v: Float[ArrayLike, "*neurons"] = -0.5,
         dtype: jnp.dtype = jnp.float32,
@@ -137,6 +146,7 @@ class BistableCircuit(NeuronModel):
             kappa: subthreshold slope factor κ in (0, 1].
             U_t: thermal voltage in V (`felice.hardware.thermal_voltage(T)`).
             gamma, rho: in 1/V; sigma, atol, rtol dimensionless; None: model default.
+            rearm_factor: re-arming hysteresis of the fixpoint spikes (> 1).
             w_u, w_v: input kick per unit weight in V.
             dtype: floating dtype of the parameters.
 
@@ -151,8 +161,6 @@ class BistableCircuit(NeuronModel):
         check_positive("C", C)
         check_positive("I_bias", I_bias)
         check_positive("I_n0", I_n0)
-        from felice._validation import check_interval
-
         check_interval("kappa", kappa, 0.0, 1.0)
         check_positive("U_t", U_t)
         I_bias_ = jnp.asarray(I_bias, dtype)
@@ -164,6 +172,7 @@ class BistableCircuit(NeuronModel):
             sigma=sigma,
             atol=atol,
             rtol=rtol,
+            rearm_factor=rearm_factor,
             w_u=w_u,
             w_v=w_v,
             C=C,
@@ -212,6 +221,7 @@ class BistableCircuit(NeuronModel):
             sigma=self.sigma,
             atol=self.atol,
             rtol=self.rtol,
+            rearm_factor=self.rearm_factor,
             w_u=self.w_u,
             w_v=self.w_v,
             time_unit=self.time_unit,
@@ -259,6 +269,24 @@ class BistableCircuit(NeuronModel):
         """g(y) = atol + rtol·rms(y) − rms(f(y)) per neuron: positive near a fixpoint."""
         f = self.dynamics(t, y, args)
         return self.atol + self.rtol * _rms(y) - _rms(f)
+
+    def rearm_condition(
+        self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
+    ) -> Float[Array, " neurons"]:
+        """rearm_factor·(atol + rtol·rms(y)) − rms(f(y)): negative once a neuron has clearly left.
+
+        A hysteresis: while a trajectory spirals into a focus, rms(f) oscillates by the
+        condition number of the Jacobian (about 7 for WereRabbit, 4 for Boomerang) and
+        would otherwise report one arrival several times. Input kicks re-arm a neuron
+        by the spike condition alone (see `felice.simulate`).
+        """
+        f = self.dynamics(t, y, args)
+        return self.rearm_factor * (self.atol + self.rtol * _rms(y)) - _rms(f)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """`(2,)`: external currents into u and v."""
+        return (2,)
 
     def input_spike(
         self, y: Float[Array, "neurons 2"], weights: Float[ArrayLike, " neurons"]

@@ -38,7 +38,7 @@ def behavioural_netlist(
     y0: Float[ArrayLike, "1 n_state"],
     t_stop: float,
     *,
-    rtol: float = 1e-9,
+    rtol: float = 1e-10,
     n_points: int = 2000,
 ) -> BehaviouralNetlist:
     """The behavioural deck of a single-neuron model, simulated from `y0` for `t_stop` seconds.
@@ -48,7 +48,7 @@ def behavioural_netlist(
         y0: initial state in model units, shape `(1, n_state)` or `(n_state,)`.
         t_stop: duration of the transient in s (> 0).
         rtol: ngspice's relative tolerance `reltol` (absolute tolerances scale with
-            it); 1e-9 keeps trajectories within ~2e-4 of tight diffrax solves.
+            it); 1e-10 keeps trajectories within ~1e-4 of tight diffrax solves.
         n_points: the step size is at most `t_stop / n_points`.
 
     Raises:
@@ -72,18 +72,22 @@ def behavioural_netlist(
     name = type(model).__name__.lower()
     deck = Deck(f"{name}_behavioural")
     deck.comment(f"{type(model).__name__} behavioural netlist written by felice (SI units)")
-    deck.template(circuit_file(name, "behavioural.cir").read_text(), source=f"circuits/{name}/behavioural.cir")
+    deck.template(
+        circuit_file(name, "behavioural.cir").read_text(), source=f"circuits/{name}/behavioural.cir"
+    )
 
     if isinstance(model, FHNRS):
         nodes, node_scale = _fhnrs_top_level(deck, model, values)
     elif isinstance(model, (WereRabbit, Boomerang)):
-        circuit = {k: values[k] for k in ("C", "I_bias", "I_n0", "kappa", "U_t", "gamma", "rho", "sigma")}
+        circuit = {
+            k: values[k] for k in ("C", "I_bias", "I_n0", "kappa", "U_t", "gamma", "rho", "sigma")
+        }
         deck.element("Xneuron", ("u", "v"), model=name, params=circuit)
         nodes, node_scale = ("u", "v"), np.ones(2)
     else:
         raise ValueError(f"no behavioural netlist for {type(model).__name__}")
 
-    deck.ic(dict(zip(nodes, y0 * scale / node_scale)))
+    deck.ic(dict(zip(nodes, y0 * scale / node_scale, strict=True)))
     C_typ = float(np.max(values["C"]))
     deck.options(
         reltol=rtol,
@@ -104,25 +108,48 @@ def _fhnrs_top_level(deck: Deck, model: FHNRS, values: dict) -> tuple[tuple[str,
     kappa, U_t, C = values["kappa"], values["U_t"], values["C"]
     I_unit = float(model.current_unit)
     deck.element(
-        "Xmembrane", ("v",), model="fhnrs_membrane",
-        params=dict(C=C, I_passive=values["I_passive"], E_rev=values["E_rev"],
-                    I_app=values["I_app"], kappa=kappa, U_t=U_t),
+        "Xmembrane",
+        ("v",),
+        model="fhnrs_membrane",
+        params=dict(
+            C=C,
+            I_passive=values["I_passive"],
+            E_rev=values["E_rev"],
+            I_app=values["I_app"],
+            kappa=kappa,
+            U_t=U_t,
+        ),
     )
     nodes = ["v"]
-    for k, (el, inst) in enumerate(zip(names, model.instantaneous)):
+    for k, (el, inst) in enumerate(zip(names, model.instantaneous, strict=True)):
         node_in = "v"
         if not inst:
             node_in = f"v_{el}"
             nodes.append(node_in)
-            deck.element(f"Xfilter_{el}", ("v", node_in), model="fhnrs_filter",
-                         params=dict(tau=values["tau"][k], C_filter=C))
+            deck.element(
+                f"Xfilter_{el}",
+                ("v", node_in),
+                model="fhnrs_filter",
+                params=dict(tau=values["tau"][k], C_filter=C),
+            )
         deck.element(
-            f"Xel_{el}", ("v", node_in), model="fhnrs_element",
-            params=dict(I_B=values["I_B"][k], sgn_x=values["sign"][k],
-                        V_offset=values["V_offset"][k], kappa=kappa, U_t=U_t),
+            f"Xel_{el}",
+            ("v", node_in),
+            model="fhnrs_element",
+            params=dict(
+                I_B=values["I_B"][k],
+                sgn_x=values["sign"][k],
+                V_offset=values["V_offset"][k],
+                kappa=kappa,
+                U_t=U_t,
+            ),
         )
-    deck.element("Xsynapse", ("v", "isyn"), model="fhnrs_synapse",
-                 params=dict(tau_syn=values["tau_syn"], I_unit=I_unit, C_syn=C))
+    deck.element(
+        "Xsynapse",
+        ("v", "isyn"),
+        model="fhnrs_synapse",
+        params=dict(tau_syn=values["tau_syn"], I_unit=I_unit, C_syn=C),
+    )
     nodes.append("isyn")
     node_scale = np.ones(len(nodes))
     node_scale[-1] = I_unit
@@ -134,7 +161,7 @@ def simulate_behavioural(
     y0: Float[ArrayLike, "1 n_state"],
     t_stop: float,
     *,
-    rtol: float = 1e-9,
+    rtol: float = 1e-10,
     timeout: float = 120.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run the behavioural netlist in ngspice.
@@ -149,5 +176,6 @@ def simulate_behavioural(
     """
     net = behavioural_netlist(model, y0, t_stop, rtol=rtol)
     out = run_ngspice(net.deck, timeout=timeout)["tran"]
-    y = np.stack([out[f"v({n})"] * s for n, s in zip(net.nodes, net.node_scale)], axis=1)
+    pairs = zip(net.nodes, net.node_scale, strict=True)
+    y = np.stack([out[f"v({n})"] * s for n, s in pairs], axis=1)
     return out["time"], y

@@ -25,15 +25,32 @@ _NAME_KEYS = ("element_names",)
 # FHNRS entries with one value per element (a trailing axis).
 _ELEMENT_KEYS = ("I_B", "sign", "tau", "V_offset")
 _UNITS = {
-    "C": "F", "I_passive": "A", "I_B": "A", "sign": "+1 or -1", "tau": "s", "V_offset": "V",
-    "E_rev": "V", "I_app": "A", "tau_syn": "s", "V_th": "V", "kappa": "", "U_t": "V",
-    "I_bias": "A", "I_n0": "A", "gamma": "1/V", "rho": "1/V", "sigma": "", "atol": "",
-    "rtol": "", "w_u": "V", "w_v": "V",
+    "C": "F",
+    "I_passive": "A",
+    "I_B": "A",
+    "sign": "+1 or -1",
+    "tau": "s",
+    "V_offset": "V",
+    "E_rev": "V",
+    "I_app": "A",
+    "tau_syn": "s",
+    "V_th": "V",
+    "kappa": "",
+    "U_t": "V",
+    "I_bias": "A",
+    "I_n0": "A",
+    "gamma": "1/V",
+    "rho": "1/V",
+    "sigma": "",
+    "atol": "",
+    "rtol": "",
+    "w_u": "V",
+    "w_v": "V",
 }
 
 
 def read_toml(path: str | os.PathLike) -> dict[str, Any]:
-    """The TOML file at `path` as a dict (raises `ValueError` naming the file if it is malformed)."""
+    """The TOML file at `path` as a dict (`ValueError` naming the file if it is malformed)."""
     path = Path(path)
     try:
         return tomllib.loads(path.read_text())
@@ -80,7 +97,9 @@ def load_card(path: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     allowed = set(inspect.signature(cls.from_circuit).parameters) - {"dtype"}
     unknown = sorted(set(circuit) - allowed)
     if unknown:
-        raise ValueError(f"{path}: unknown keys {unknown} for {cls.__name__}; allowed: {sorted(allowed)}")
+        raise ValueError(
+            f"{path}: unknown keys {unknown} for {cls.__name__}; allowed: {sorted(allowed)}"
+        )
     names = {}
     for key in _NAME_KEYS:
         if key in circuit:
@@ -123,8 +142,12 @@ def write_card(model: NeuronModel, path: str | os.PathLike) -> Path:
     """Write `model`'s hardware card (TOML, SI units) to `path`; returns the path."""
     values = card_values(model)
     name = next(k for k, cls in MODELS.items() if type(model) is cls)
-    lines = [f"# {type(model).__name__} hardware parameter card (SI units), written by felice.",
-             f'model = "{name}"', "", "[circuit]"]
+    lines = [
+        f"# {type(model).__name__} hardware parameter card (SI units), written by felice.",
+        f'model = "{name}"',
+        "",
+        "[circuit]",
+    ]
     for key, value in values.items():
         if key in _NAME_KEYS:
             text = "[" + ", ".join(f'"{spice_name(v, what=key)}"' for v in value) + "]"

@@ -55,7 +55,7 @@ def compare_behavioural(
     y0: Float[ArrayLike, "1 n_state"] | None = None,
     t_stop: float | None = None,
     *,
-    rtol: float = 1e-9,
+    rtol: float = 1e-10,
     timeout: float = 120.0,
 ) -> BehaviouralComparison:
     """Simulate `model`'s behavioural netlist in ngspice and compare with felice.
@@ -82,4 +82,6 @@ def compare_behavioural(
     diff = np.max(np.abs(spice - felice), axis=0)
     rel_error = np.where(peak > 0, diff / np.where(peak > 0, peak, 1.0), diff)
     g = spike_condition_si(model, felice[:, None])[:, 0]
-    return BehaviouralComparison(model.state_names, t, spice, felice, rel_error, upward_crossings(t, g))
+    return BehaviouralComparison(
+        model.state_names, t, spice, felice, rel_error, upward_crossings(t, g)
+    )

@@ -78,11 +78,20 @@ def extract(card: Sky130Card, *, block_range: float = 0.25, n_points: int = 51) 
     fast, slow = fit_tanh(blocks.x, np.stack([blocks.I_fast, blocks.I_slow]), U_t=U_t)
     g_filter, _ = fit_conductance(blocks.x, blocks.I_filter, half_width=0.25 * block_range)
     curves = dict(
-        V_gs=sweep.V_gs, I_n=sweep.I_n, I_p=sweep.I_p, pair_dV=dV, pair_I=I_pair,
-        block_x=blocks.x, I_fast=blocks.I_fast, I_slow=blocks.I_slow, I_filter=blocks.I_filter,
+        V_gs=sweep.V_gs,
+        I_n=sweep.I_n,
+        I_p=sweep.I_p,
+        pair_dV=dV,
+        pair_I=I_pair,
+        block_x=blocks.x,
+        I_fast=blocks.I_fast,
+        I_slow=blocks.I_slow,
+        I_filter=blocks.I_filter,
         W_over_L=np.asarray(W_over_L),
     )
-    return Extraction(nfet, pfet, pair, pair.max_residual / card.I_pair, fast, slow, g_filter, curves)
+    return Extraction(
+        nfet, pfet, pair, pair.max_residual / card.I_pair, fast, slow, g_filter, curves
+    )
 
 
 def fhnrs_from_extraction(
@@ -163,7 +172,8 @@ class TransistorComparison(NamedTuple):
         negative_region: `(low, high)` in V: where the model's fast I–V has negative slope.
         iv_error: max |iv_circuit − iv_model| over that region in A.
         I_bias: the current unit of the comparison (FHNRS's I_passive) in A.
-        t, V_circuit, V_model: transient at `I_app[trace]`: times in s `(n_t,)`, voltages in V `(n_t,)`.
+        t, V_circuit, V_model: transient at `I_app[trace]`: times in s `(n_t,)`,
+            membrane voltages relative to V_ref in V `(n_t,)`.
         trace: index into `I_app` of that transient.
     """
 
@@ -241,17 +251,35 @@ def compare_transistor(
     rate_circuit = _rates(t, V_circuit, V_unit, settle)
     rate_model = _rates(grid, V_model, V_unit, settle)
     both = (rate_circuit > 0) & (rate_model > 0)
-    frequency_error = float(np.max(np.abs(rate_circuit - rate_model)[both] / rate_model[both])) if both.any() else np.nan
+    frequency_error = (
+        float(np.max(np.abs(rate_circuit - rate_model)[both] / rate_model[both]))
+        if both.any()
+        else np.nan
+    )
 
     fine_I = np.linspace(1.5 * I_app.min(), 1.5 * I_app.max(), 301)
     unstable = fine_I[spiking_range(model, fine_I)]
-    model_range = (float(unstable.min()), float(unstable.max())) if unstable.size else (np.nan, np.nan)
+    model_range = (
+        (float(unstable.min()), float(unstable.max())) if unstable.size else (np.nan, np.nan)
+    )
 
     trace = int(np.argmin(np.abs(I_app - 0.5 * I_app[both].max()))) if both.any() else 0
     return TransistorComparison(
-        extraction=ex, model=model, I_app=I_app, rate_circuit=rate_circuit, rate_model=rate_model,
-        model_range=model_range, frequency_error=frequency_error, iv_V=iv_V, iv_circuit=iv_circuit,
-        iv_model=iv_model, negative_region=region, iv_error=iv_error,
-        I_bias=float(model.current_unit), t=t, V_circuit=V_circuit[:, trace],
-        V_model=np.interp(t, grid, V_model[:, trace]), trace=trace,
+        extraction=ex,
+        model=model,
+        I_app=I_app,
+        rate_circuit=rate_circuit,
+        rate_model=rate_model,
+        model_range=model_range,
+        frequency_error=frequency_error,
+        iv_V=iv_V,
+        iv_circuit=iv_circuit,
+        iv_model=iv_model,
+        negative_region=region,
+        iv_error=iv_error,
+        I_bias=float(model.current_unit),
+        t=t,
+        V_circuit=V_circuit[:, trace],
+        V_model=np.interp(t, grid, V_model[:, trace]),
+        trace=trace,
     )

@@ -1,4 +1,4 @@
-"""Parameter extraction from simulated sweeps: subthreshold κ and I_0, the tanh law, conductances."""
+"""Parameter extraction from simulated sweeps: κ and I_0, the tanh law, conductances."""
 
 from typing import NamedTuple
 
@@ -55,7 +55,9 @@ def fit_subthreshold(
     V = np.asarray(V_g, dtype=np.float64)
     I = np.asarray(I_d, dtype=np.float64)
     if V.shape != I.shape or V.ndim != 1 or V.size < 5:
-        raise ValueError(f"V_g and I_d must be 1-D of equal length ≥ 5, got {V.shape} and {I.shape}")
+        raise ValueError(
+            f"V_g and I_d must be 1-D of equal length ≥ 5, got {V.shape} and {I.shape}"
+        )
     if not np.all(I > 0) or not np.all(np.diff(V) > 0):
         raise ValueError("I_d must be positive and V_g increasing for an exponential fit")
     log_I = np.log(I)
@@ -70,10 +72,13 @@ def fit_subthreshold(
         hi += 1
     if hi - lo + 1 < 3:
         raise ValueError(
-            f"no exponential region of at least 3 points (slope within {slope_tolerance:.0%} of its peak)"
+            "no exponential region of at least 3 points "
+            f"(slope within {slope_tolerance:.0%} of its peak)"
         )
     window = slice(lo, hi + 1)
-    (b, a), *_ = np.linalg.lstsq(np.stack([V[window], np.ones(hi - lo + 1)], axis=1), log_I[window], rcond=None)
+    (b, a), *_ = np.linalg.lstsq(
+        np.stack([V[window], np.ones(hi - lo + 1)], axis=1), log_I[window], rcond=None
+    )
     residual = log_I[window] - (a + b * V[window])
     return SubthresholdFit(
         kappa=float(b * U_t),
@@ -129,7 +134,10 @@ def fit_tanh(
     y = np.asarray(I, dtype=np.float64)
     curves = np.atleast_2d(y)
     if x.ndim != 1 or x.size < 4 or curves.ndim != 2 or curves.shape[1] != x.size:
-        raise ValueError(f"delta_V must be 1-D (≥ 4 points) and I end in the same length, got {x.shape}, {y.shape}")
+        raise ValueError(
+            "delta_V must be 1-D (≥ 4 points) and I end in the same length, "
+            f"got {x.shape}, {y.shape}"
+        )
     scale = np.max(np.abs(curves), axis=1, keepdims=True)
     if not np.all(scale > 0):
         raise ValueError("every transfer curve must carry a non-zero current")
@@ -148,7 +156,10 @@ def fit_tanh(
     p0 = []
     for row in target:
         i_max = np.argmax(np.abs(row))
-        p0 += [abs(row[i_max]) * np.sign(row[i_max] * (x[i_max] - x[np.argmin(np.abs(row))]) or 1.0), 0.0]
+        p0 += [
+            abs(row[i_max]) * np.sign(row[i_max] * (x[i_max] - x[np.argmin(np.abs(row))]) or 1.0),
+            0.0,
+        ]
     p0 = np.asarray(([0.7] if kappa is None else []) + p0)
     sol = least_squares(residual, p0, xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=10_000)
     if not sol.success:
@@ -156,8 +167,13 @@ def fit_tanh(
     k, amp, x0 = unpack(sol.x)
     misfit = np.abs(residual(sol.x).reshape(m, -1)) * scale
     fits = [
-        TanhFit(I_B=float(a * s), kappa=float(k), V_offset=float(c * 2 * U_t), max_residual=float(r.max()))
-        for a, c, s, r in zip(amp, x0, scale[:, 0], misfit)
+        TanhFit(
+            I_B=float(a * s),
+            kappa=float(k),
+            V_offset=float(c * 2 * U_t),
+            max_residual=float(r.max()),
+        )
+        for a, c, s, r in zip(amp, x0, scale[:, 0], misfit, strict=True)
     ]
     return fits[0] if y.ndim == 1 else fits
 

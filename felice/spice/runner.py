@@ -51,9 +51,7 @@ def find_ngspice(executable: str | os.PathLike | None = None) -> str:
     found = shutil.which(str(executable) if executable is not None else "ngspice")
     if found is None:
         where = f" at {str(executable)!r}" if executable is not None else " on PATH"
-        raise NgspiceNotFoundError(
-            f"ngspice was not found{where}. Install it with: {INSTALL_HINT}"
-        )
+        raise NgspiceNotFoundError(f"ngspice was not found{where}. Install it with: {INSTALL_HINT}")
     return found
 
 
@@ -105,7 +103,8 @@ def run_ngspice(
             )
         except subprocess.TimeoutExpired:
             raise NgspiceTimeoutError(
-                f"ngspice did not finish within {timeout:g} s (raise `timeout` or shorten the analysis)"
+                f"ngspice did not finish within {timeout:g} s "
+                "(raise `timeout` or shorten the analysis)"
             ) from None
         messages = [line for line in proc.stderr.splitlines() if _FAILURE.search(line)]
         messages += [line for line in proc.stdout.splitlines() if _FAILURE.search(line)]

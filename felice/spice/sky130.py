@@ -84,16 +84,34 @@ def load_sky130_card(path: str | os.PathLike | None = None) -> Sky130Card:
         raise ValueError(f"{path}: process.corner must be one of {SKY130_CORNERS}, got {corner!r}")
     values: dict[str, float] = {}
     for section, keys in _SECTIONS.items():
-        table = {k: v for k, v in data.get(section, {}).items() if not (section == "process" and k == "corner")}
+        table = {
+            k: v
+            for k, v in data.get(section, {}).items()
+            if not (section == "process" and k == "corner")
+        }
         unknown = sorted(set(table) - set(keys))
         missing = sorted(set(keys) - set(table))
         if unknown or missing:
-            raise ValueError(f"{path}: [{section}] needs exactly {list(keys)}; unknown {unknown}, missing {missing}")
+            raise ValueError(
+                f"{path}: [{section}] needs exactly {list(keys)}; "
+                f"unknown {unknown}, missing {missing}"
+            )
         for key, array in check_numbers(table, where=f"{section}").items():
             if array.ndim:
                 raise ValueError(f"{path}: {section}.{key} must be a single number")
             values[key] = float(array)
-    for key in ("V_dd", "W", "L", "C_mem", "R_passive", "I_fast", "I_slow", "I_filter", "C_filter", "I_pair"):
+    for key in (
+        "V_dd",
+        "W",
+        "L",
+        "C_mem",
+        "R_passive",
+        "I_fast",
+        "I_slow",
+        "I_filter",
+        "C_filter",
+        "I_pair",
+    ):
         if values[key] <= 0:
             raise ValueError(f"{path}: {key} must be > 0, got {key}={values[key]!r}")
     if not 0 < values["V_ref"] < values["V_dd"]:
@@ -105,7 +123,9 @@ def _deck(card: Sky130Card, title: str) -> Deck:
     deck = Deck(title)
     deck.comment(f"felice sky130 bench, corner {card.corner}, {card.temperature:g} degC")
     deck.lib(sky130_library(), card.corner)
-    deck.template(circuit_file("sky130", "blocks.cir").read_text(), source="circuits/sky130/blocks.cir")
+    deck.template(
+        circuit_file("sky130", "blocks.cir").read_text(), source="circuits/sky130/blocks.cir"
+    )
     deck.temperature(card.temperature)
     deck.options(abstol=1e-16)
     deck.element("Vdd", ("vdd", "0"), card.V_dd)
@@ -122,7 +142,8 @@ class TransistorSweep(NamedTuple):
     Attributes:
         V_gs: gate drive in V (V_GS for the nFET, V_SG for the pFET), shape `(n,)`.
         I_n: nFET drain current in A (source and bulk at 0, V_DS = V_dd/2), shape `(n,)`.
-        I_p: pFET source-to-drain current in A (source and well at V_dd, V_SD = V_dd/2), shape `(n,)`.
+        I_p: pFET source-to-drain current in A (source and well at V_dd, V_SD = V_dd/2),
+            shape `(n,)`.
     """
 
     V_gs: np.ndarray
@@ -171,7 +192,9 @@ def _add_pair_bench(deck: Deck, card: Sky130Card, grid: np.ndarray) -> None:
     deck.element("Epg1", ("pg1", "pcm", "pdv", "0"), 0.5)
     deck.element("Epg2", ("pg2", "pcm", "pdv", "0"), -0.5)
     deck.element("Iptail", ("ptail", "0"), card.I_pair)
-    deck.element("Xpair", ("pd1", "pd2", "pg1", "pg2", "ptail"), model="felice_diff_pair", params=_size(card))
+    deck.element(
+        "Xpair", ("pd1", "pd2", "pg1", "pg2", "ptail"), model="felice_diff_pair", params=_size(card)
+    )
     deck.dc("Vpdiff", grid[0], grid[-1], grid[1] - grid[0])
     deck.write("pair", ["i(vpd1)", "i(vpd2)"])
 
@@ -187,20 +210,33 @@ def _add_block_bench(deck: Deck, card: Sky130Card, grid: np.ndarray) -> None:
     for name in ("fast", "slow", "filter"):
         deck.element(f"Vbo_{name}", (f"bo_{name}", "bref"), 0.0)
     size = _size(card)
-    deck.element("Xbfast", ("bo_fast", "bx", "bref", "vdd"), model="felice_ota",
-                 params=dict(I_bias=card.I_fast, **size))
-    deck.element("Xbslow", ("bo_slow", "bref", "bx", "vdd"), model="felice_ota",
-                 params=dict(I_bias=card.I_slow, **size))
-    deck.element("Xbfilter", ("bo_filter", "bx", "bo_filter", "vdd"), model="felice_wlr_ota",
-                 params=dict(I_bias=card.I_filter, **size))
+    deck.element(
+        "Xbfast",
+        ("bo_fast", "bx", "bref", "vdd"),
+        model="felice_ota",
+        params=dict(I_bias=card.I_fast, **size),
+    )
+    deck.element(
+        "Xbslow",
+        ("bo_slow", "bref", "bx", "vdd"),
+        model="felice_ota",
+        params=dict(I_bias=card.I_slow, **size),
+    )
+    deck.element(
+        "Xbfilter",
+        ("bo_filter", "bx", "bo_filter", "vdd"),
+        model="felice_wlr_ota",
+        params=dict(I_bias=card.I_filter, **size),
+    )
     deck.dc("Vbx", card.V_ref + grid[0], card.V_ref + grid[-1], grid[1] - grid[0])
     deck.write("blocks", ["i(vbo_fast)", "i(vbo_slow)", "i(vbo_filter)"])
 
 
 def _read_block_bench(out: dict[str, np.ndarray], card: Sky130Card) -> BlockSweep:
     # Current pushed into bo_<name> flows through Vbo_<name> from + to −: i(vbo) > 0.
-    return BlockSweep(out["v(v-sweep)"] - card.V_ref, out["i(vbo_fast)"], out["i(vbo_slow)"],
-                      out["i(vbo_filter)"])
+    return BlockSweep(
+        out["v(v-sweep)"] - card.V_ref, out["i(vbo_fast)"], out["i(vbo_slow)"], out["i(vbo_filter)"]
+    )
 
 
 def sweep_transistors(
@@ -235,7 +271,9 @@ def sweep_diff_pair(
     return _read_pair_bench(run_ngspice(deck, timeout=timeout)["pair"])
 
 
-def sweep_blocks(card: Sky130Card, x: Float[ArrayLike, " n"], *, timeout: float = 120.0) -> BlockSweep:
+def sweep_blocks(
+    card: Sky130Card, x: Float[ArrayLike, " n"], *, timeout: float = 120.0
+) -> BlockSweep:
     """Characterise the neuron's OTAs and filter as they are connected in the neuron.
 
     Args:
@@ -280,9 +318,18 @@ def characterise(
 
 def _neuron(deck: Deck, card: Sky130Card, k: int, v: str, vs: str) -> None:
     deck.element(
-        f"Xn{k}", (v, vs, "vref", "vdd"), model="felice_fhn_neuron",
-        params=dict(C_mem=card.C_mem, R_passive=card.R_passive, I_fast=card.I_fast,
-                    I_slow=card.I_slow, I_filter=card.I_filter, C_filter=card.C_filter, **_size(card)),
+        f"Xn{k}",
+        (v, vs, "vref", "vdd"),
+        model="felice_fhn_neuron",
+        params=dict(
+            C_mem=card.C_mem,
+            R_passive=card.R_passive,
+            I_fast=card.I_fast,
+            I_slow=card.I_slow,
+            I_filter=card.I_filter,
+            C_filter=card.C_filter,
+            **_size(card),
+        ),
     )
 
 
@@ -309,7 +356,7 @@ def sweep_fast_iv(
     deck.dc("Vclamp", card.V_ref + grid[0], card.V_ref + grid[-1], grid[1] - grid[0])
     deck.write("iv", ["i(vclamp)"])
     out = run_ngspice(deck, timeout=timeout)["iv"]
-    # The clamp injects −i(vclamp) into v; at DC that equals the current leaving through the circuit.
+    # The clamp injects −i(vclamp) into v; at DC that is the current leaving through the circuit.
     return out["v(v-sweep)"] - card.V_ref, -out["i(vclamp)"]
 
 
@@ -327,7 +374,9 @@ def neuron_transient_deck(
     """
     currents = np.atleast_1d(np.asarray(I_app, dtype=np.float64))
     if currents.ndim != 1 or currents.size == 0:
-        raise ValueError(f"I_app must be a non-empty 1-D array of currents, got shape {currents.shape}")
+        raise ValueError(
+            f"I_app must be a non-empty 1-D array of currents, got shape {currents.shape}"
+        )
     deck = _deck(card, "sky130_fhn_transient")
     deck.element("Vref", ("vref", "0"), card.V_ref)
     initial = {}

@@ -72,6 +72,10 @@ def check_numbers(table: dict[str, Any], *, where: str) -> dict[str, np.ndarray]
         if not items:
             raise ValueError(f"{where}.{key} must not be an empty list")
         for item in items:
+            if isinstance(item, bool) or not isinstance(item, (int, float)):
+                raise ValueError(
+                    f"{where}.{key} must be a number or a list of numbers, got {value!r}"
+                )
             spice_number(item, name=f"{where}.{key}")
         out[key] = np.asarray(value, dtype=np.float64)
     return out

@@ -61,7 +61,7 @@ def extract(card: Sky130Card, *, block_range: float = 0.25, n_points: int = 51) 
         card: the design card.
         block_range: the OTAs are fitted over ±`block_range` V around V_ref (the
             neuron's voltage swing).
-        n_points: points per sweep.
+        n_points: points per sweep (the gate sweep of the transistors gets 2·n_points − 1).
     """
     U_t = card.U_t
     char = characterise(
@@ -127,7 +127,7 @@ def fast_iv(model: FHNRS, V: Float[ArrayLike, " n"]) -> Float[np.ndarray, " n"]:
     """Fast I–V curve of a single-neuron FHNRS in SI units, without the applied current.
 
     The membrane voltage is clamped at `V` (V), instantaneous elements follow it,
-    the filtered voltages stay at the resting state (`model.equilibrium()`), and
+    the filtered voltages stay at rest (`model.equilibrium()`, at the model's I_app), and
     the result is the net current in A leaving the membrane through the passive
     conductance and the elements, shape `(n,)`.
     """
@@ -140,7 +140,7 @@ def fast_iv(model: FHNRS, V: Float[ArrayLike, " n"]) -> Float[np.ndarray, " n"]:
 
 
 def spiking_range(model: FHNRS, I_app: Float[ArrayLike, " n"]) -> Float[np.ndarray, " n"]:
-    """Whether the resting state is unstable (the neuron spikes) at each applied current.
+    """Whether a single-neuron FHNRS's rest is unstable (it spikes) at each applied current.
 
     Linear stability of `FHNRS.equilibrium`: spiking where the Jacobian has an
     eigenvalue with positive real part. Returns a boolean array of shape `(n,)`.

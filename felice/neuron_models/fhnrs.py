@@ -470,9 +470,11 @@ class FHNRS(NeuronModel):
         def solve(model: "FHNRS") -> Array:
             span = jnp.sum(jnp.abs(model.a)) / model.g + 1.0
             centre = model.E_rev + model.I_app / model.g
+            # Normalised by the size of its terms, so rounding cannot keep |f| above atol.
+            size = jnp.sum(jnp.abs(model.a)) + model.g * (jnp.abs(centre) + span) + jnp.abs(model.I_app)
             sol = optx.root_find(
-                lambda V, _: model.steady_state_current(V),
-                optx.Bisection(rtol=eps, atol=4 * eps),
+                lambda V, _: model.steady_state_current(V) / size,
+                optx.Bisection(rtol=eps, atol=16 * eps),
                 centre,
                 options=dict(lower=centre - span, upper=centre + span),
                 max_steps=256,

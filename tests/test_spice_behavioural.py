@@ -1,0 +1,64 @@
+"""Behavioural netlists in ngspice reproduce felice's trajectories in SI units."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import felice
+from felice.spice import behavioural_netlist, compare_behavioural, model_from_card
+from felice.spice.paths import circuit_file
+
+# Start states: FHNRS at rest with I_app = 0.5 nA (it spikes); the bistable circuits
+# off the diagonal, from where they settle on a fixpoint (60 model time units).
+SCENARIOS = {
+    "fhnrs": (None, None),
+    "wererabbit": ([[0.15, 0.35]], 60.0),
+    "boomerang": ([[0.15, 0.35]], 60.0),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_behavioural_netlist_reproduces_felice(name):
+    model = model_from_card(circuit_file(name, "card.toml"))
+    y0, duration = SCENARIOS[name]
+    t_stop = None if duration is None else duration * float(model.time_unit)
+    result = compare_behavioural(model, y0, t_stop)
+    # At least one event: a spike (FHNRS) or the arrival at a fixpoint (WereRabbit, Boomerang).
+    assert result.events.size >= 1
+    assert 0 < result.events[0] < result.t[-1]
+    # The transient goes somewhere: each voltage node moves by more than 10 % of its peak.
+    for k, state in enumerate(result.state_names):
+        if state != "I_syn":
+            swing = np.ptp(result.felice[:, k]) / np.max(np.abs(result.felice[:, k]))
+            assert swing > 0.1, state
+    errors = dict(zip(result.state_names, result.rel_error, strict=True))
+    assert np.all(result.rel_error <= 1e-3), errors
+
+
+def test_fhnrs_with_synaptic_input_and_three_elements():
+    # Bursting set (slow negative + ultraslow element) kicked by a synaptic current:
+    # every state column, I_syn included, is carried by the netlist.
+    model = felice.FHNRS.bursting(I_app=-0.5, dtype=jnp.float64)
+    y0 = model.input_spike(model.equilibrium(1), 1.5)
+    result = compare_behavioural(model, y0, 40.0 * float(model.time_unit))
+    assert result.state_names == ("V", "V_slow", "V_slow_2", "V_ultraslow", "I_syn")
+    assert result.events.size >= 1
+    assert result.felice[0, -1] == pytest.approx(1.5 * float(model.current_unit))
+    errors = dict(zip(result.state_names, result.rel_error, strict=True))
+    assert np.all(result.rel_error <= 1e-3), errors
+
+
+def test_behavioural_netlist_is_plain_spice_from_the_model():
+    model = felice.WereRabbit.from_circuit(C=0.2e-12, I_bias=50e-12, dtype=jnp.float64)
+    text = behavioural_netlist(model, model.init_state(1), 1e-3).deck.render()
+    assert "Xneuron u v wererabbit C=2e-13 I_bias=5e-11" in text
+    assert text.count(".control") == 1 and "shell" not in text
+
+
+def test_population_models_are_refused():
+    model = felice.FHNRS(I_app=jnp.asarray([0.1, 0.2]))
+    with pytest.raises(ValueError, match="one neuron"):
+        behavioural_netlist(model, model.init_state(2)[:1], 1e-3)
+    with pytest.raises(ValueError, match="y0"):
+        single = felice.FHNRS()
+        behavioural_netlist(single, jnp.zeros((1, 2)), 1e-3)

@@ -150,9 +150,11 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
     "fhnrs": dict(dt=0.25, t_max=30.0, t_late=10.0, readout_gain=2.0, condition_scale=1.0,
                   weight_std=(3.0, 3.0), weight_mean=(1.0, 0.5), w_max=10.0),
     "wererabbit": dict(dt=0.04, t_max=8.0, t_late=3.0, readout_gain=20.0, condition_scale=0.05,
-                       weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0),
+                       weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
+                       train_bias=False),
     "boomerang": dict(dt=0.04, t_max=8.0, t_late=3.0, readout_gain=20.0, condition_scale=0.05,
-                      weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0),
+                      weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
+                      train_bias=False),
 }
 """Per-model defaults for `TrainConfig` (time grid, code window, readout and weight scales)."""
 

@@ -9,7 +9,7 @@ and Boomerang the network adds it:
 
 (model current units, i.e. units of I_bias; with the defaults w_u = 0.5 and
 w_v = −0.5 a positive current charges u and discharges v). The drive I_d
-saturates at `I_syn_max` (the bias of the synapse circuit, default 1·I_bias): a
+saturates at `I_syn_max` (the bias of the synapse circuit, default 0.3·I_bias): a
 larger drive would push a node far above its fixpoint, where the exponential
 nFET current makes the circuit too stiff for a fixed-step simulation.
 
@@ -91,7 +91,7 @@ class SpikingNetwork(NeuronModel):
         layer_sizes: tuple[int, ...],
         *,
         tau_syn: Float[ArrayLike, "*neurons"] = 0.5,
-        I_syn_max: Float[ArrayLike, "*neurons"] = 1.0,
+        I_syn_max: Float[ArrayLike, "*neurons"] = 0.3,
         rest_guess: Float[ArrayLike, "neurons 2"] | None = None,
     ):
         """Assemble a network; see `feedforward` for the usual construction.
@@ -140,7 +140,7 @@ class SpikingNetwork(NeuronModel):
         weight_std: float | tuple[float, ...] = 1.0,
         weight_mean: float | tuple[float, ...] = 0.0,
         tau_syn: float = 0.5,
-        I_syn_max: float = 1.0,
+        I_syn_max: float = 0.3,
         dtype=jnp.float32,
         **neuron_params: Any,
     ) -> "SpikingNetwork":

@@ -30,7 +30,9 @@ _HARDWARE_DEFAULTS = dict(C=0.1e-12, I_bias=100e-12, I_n0=1.29e-12, kappa=0.39, 
 
 
 def _rms(x: Array) -> Array:
-    return jnp.sqrt(jnp.mean(x**2, axis=-1))
+    # The floor keeps the gradient finite at x = 0 (a state exactly at a fixpoint).
+    ms = jnp.mean(x**2, axis=-1)
+    return jnp.sqrt(jnp.maximum(ms, jnp.finfo(ms.dtype).tiny))
 
 
 class BistableCircuit(NeuronModel):

@@ -407,9 +407,9 @@ def fit(
         config: the hyperparameters.
         train, val: `(features, labels)` arrays.
         out_dir: folder for `config.json`, `metrics.jsonl` (one JSON line per
-            epoch) and `checkpoint/` (written at the end of every epoch and when
+            epoch, `wall_s` its duration) and `checkpoint/` (written at the end of every epoch and when
             stopping at `max_steps`). If a checkpoint is there, training resumes from
-            it (the config must match).
+            it (the config must match, except `epochs`, which may be raised).
         progress: print a progress bar to stderr.
         max_steps: stop after this many steps in total (for tests and short runs).
 
@@ -427,8 +427,13 @@ def fit(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         cfg_file = out / "config.json"
-        if cfg_file.exists() and TrainConfig.from_json(json.loads(cfg_file.read_text())) != config:
-            raise ValueError(f"{out} holds a run with a different configuration; use another folder")
+        if cfg_file.exists():
+            saved = TrainConfig.from_json(json.loads(cfg_file.read_text()))
+            if dataclasses.replace(saved, epochs=config.epochs) != config:
+                raise ValueError(
+                    f"{out} holds a run with a different configuration (only `epochs` may "
+                    "change on resume); use another folder"
+                )
         cfg_file.write_text(json.dumps(config.to_json(), indent=1))
         if (out / "checkpoint" / "state.eqx").exists():
             state, meta = load_checkpoint(out / "checkpoint", config, n_features)
@@ -439,12 +444,18 @@ def fit(
     step = int(state.step)
     t0 = time.time()
     while step < total:
+        t_epoch = time.time()
         epoch, k0 = divmod(step, steps_per_epoch)
         losses, accs = [], []
         for k, idx in enumerate(batches(len(x), config.batch_size, config.seed, epoch)):
             if k < k0:
                 continue
             state, loss, m = train_step(state, jnp.asarray(x[idx]), jnp.asarray(labels[idx]), config)
+            if not np.isfinite(float(loss)):
+                raise FloatingPointError(
+                    f"the training loss became non-finite at step {step + 1}; the last "
+                    "checkpoint holds the state at the end of the previous epoch"
+                )
             losses.append(float(loss))
             accs.append(float(m["accuracy"]))
             step += 1
@@ -456,7 +467,7 @@ def fit(
             sys.stderr.write("\n")
         record: dict[str, Any] = {
             "epoch": epoch + 1, "step": step, "train_loss": float(np.mean(losses)),
-            "train_accuracy": float(np.mean(accs)), "wall_s": time.time() - t0,
+            "train_accuracy": float(np.mean(accs)), "wall_s": time.time() - t_epoch,
         }
         if val is not None and step % steps_per_epoch == 0:
             v = evaluate(state.network, val[0], val[1], config)

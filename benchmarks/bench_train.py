@@ -14,7 +14,6 @@ Writes benchmarks/results/train.json.
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import jax
@@ -45,9 +44,14 @@ def main() -> None:
     results.setdefault("models", {})
     for model in args.models:
         config = preset(model, hidden=(hidden[model],), epochs=epochs[model])
-        t0 = time.time()
-        state, history = fit(config, data["train"], data["val"], Path(args.work) / model)
-        wall = sum(h["wall_s"] for h in history) if history else time.time() - t0
+        try:
+            state, history = fit(config, data["train"], data["val"], Path(args.work) / model)
+        except FloatingPointError as err:  # recorded, not hidden: the run diverged
+            results["models"][model] = {"config": config.to_json(), "failed": str(err)}
+            print(f"{model}: FAILED: {err}")
+            out.write_text(json.dumps(results, indent=1, allow_nan=False))
+            continue
+        wall = sum(h["wall_s"] for h in history)  # per-epoch durations
         test = evaluate(state.network, *data["test"], config)
         mism = evaluate_mismatch(state.network, *data["test"], config,
                                  sigma_bias=0.1, sigma_kappa=0.02, n_draws=5)

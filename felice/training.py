@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Float, Int
 
 from felice.networks import LatencyEncoder, SpikingNetwork, simulate_fixed
 from felice.networks.mismatch import apply_mismatch

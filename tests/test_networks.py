@@ -1,6 +1,5 @@
 """Circuit networks: the NeuronModel contract, the fixed-step semantics, gradients."""
 
-import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp

@@ -5,8 +5,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import PRNGKeyArray
 
-from felice.neuron_models import FHNRS, BistableCircuit
 from felice.networks.network import SpikingNetwork, per_neuron
+from felice.neuron_models import FHNRS, BistableCircuit
 
 
 def apply_mismatch(

@@ -35,9 +35,9 @@ import optimistix as optx
 from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
 from felice._validation import check_positive
+from felice.networks.synapses import Connection, dense, layered_mask
 from felice.neuron_models import FHNRS, BistableCircuit, NeuronModel, get_model
 from felice.neuron_models.base import external_current
-from felice.networks.synapses import Connection, dense, layered_mask
 
 NETWORK_NEURON_DEFAULTS: dict[str, dict[str, float]] = {
     "fhnrs": dict(I_app=-1.2, tau_syn=2.0, V_th=1.0, a=(-2.0, 2.0), tau=(0.0, 5.0)),

@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from felice import hardware, inputs
+from felice import datasets, hardware, inputs, networks, surrogate
 from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit, get_model
 from felice.simulation import SimulationResult, Status, simulate
 
@@ -19,8 +19,11 @@ __all__ = [
     "SimulationResult",
     "Status",
     "WereRabbit",
+    "datasets",
     "get_model",
     "hardware",
     "inputs",
+    "networks",
     "simulate",
+    "surrogate",
 ]

@@ -1,0 +1,67 @@
+"""Device mismatch: per-neuron random variation of bias currents and of κ."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import PRNGKeyArray
+
+from felice.networks.network import SpikingNetwork, per_neuron
+from felice.neuron_models import FHNRS, BistableCircuit
+
+
+def apply_mismatch(
+    network: SpikingNetwork,
+    key: PRNGKeyArray,
+    *,
+    sigma_bias: float = 0.1,
+    sigma_kappa: float = 0.02,
+) -> SpikingNetwork:
+    """A copy of `network` whose neurons carry independent random device mismatch.
+
+    Every bias current of a neuron is multiplied by its own log-normal factor
+    exp(σ_bias·ξ) (ξ standard normal), and κ by 1 + σ_κ·ξ':
+    - FHNRS: the element biases |a_x|, the passive bias g and the applied current
+      I_app scale with the bias factors. A per-neuron κ_i = r·κ scales every OTA's
+      tanh argument and transconductance by r; in the rescaled voltage W = r·V the
+      model is again an FHNRS with C/r, τ_x/r, r·δ_x, r·E_rev and r·V_th, which
+      is how it is applied (the unit fields stay those of the nominal κ).
+    - WereRabbit, Boomerang: I_n0 (α = I_n0/I_bias) and I_a (σ) scale with the
+      bias factors, and β = κ/U_t with κ.
+
+    Args:
+        network: the nominal network.
+        key: JAX PRNG key.
+        sigma_bias: relative spread of bias currents (log-normal σ, ≥ 0).
+        sigma_kappa: relative spread of κ (≥ 0).
+
+    Returns:
+        The mismatched network (same structure, per-neuron neuron parameters).
+    """
+    if sigma_bias < 0 or sigma_kappa < 0:
+        raise ValueError(
+            f"sigma_bias and sigma_kappa must be >= 0, got {sigma_bias!r}, {sigma_kappa!r}"
+        )
+    n = network.n_neurons
+    m = per_neuron(network.neuron, n)
+    k_bias, k_kappa = jax.random.split(key)
+    dtype = m.dtype
+    r = 1.0 + sigma_kappa * jax.random.normal(k_kappa, (n,), dtype)
+    if isinstance(m, FHNRS):
+        bias = jnp.exp(sigma_bias * jax.random.normal(k_bias, (n, m.a.shape[-1] + 2), dtype))
+        new = dict(
+            a=m.a * bias[:, :-2],
+            g=m.g * bias[:, -2],
+            I_app=m.I_app * bias[:, -1],
+            C=m.C / r,
+            tau=m.tau / r[:, None],
+            delta=m.delta * r[:, None],
+            E_rev=m.E_rev * r,
+            V_th=m.V_th * r,
+        )
+    elif isinstance(m, BistableCircuit):
+        bias = jnp.exp(sigma_bias * jax.random.normal(k_bias, (n, 2), dtype))
+        new = dict(alpha=m.alpha * bias[:, 0], sigma=m.sigma * bias[:, 1], beta=m.beta * r)
+    else:
+        raise ValueError(f"no mismatch model for {type(m).__name__}")
+    m = eqx.tree_at(lambda x: [getattr(x, k) for k in new], m, list(new.values()))
+    return eqx.tree_at(lambda net: net.neuron, network, m)

@@ -1,0 +1,512 @@
+"""Training circuit networks with surrogate spikes (optax, `eqx.filter_jit`).
+
+The pieces: `TrainConfig` (every hyperparameter), `build_network`, `forward`
+(encode → `simulate_fixed` → readout scores), the losses, `constrain` (bias
+currents kept in documented ranges), `fit` (batches, progress bar, metrics log,
+checkpoints that resume bit-exactly) and `export_hardware` (strict JSON in SI units).
+
+Bias-current ranges (`BIAS_RANGES`, model units; the trained per-neuron bias):
+- FHNRS `I_app` ∈ [−2, −0.5]·I_unit: the neuron's leak current source sinks
+  0.5–2 nA (at I_unit = 1 nA). Above −0.88 the resting point enters the fast
+  negative-conductance region and the neuron fires tonically; the range keeps it
+  excitable (or at most weakly tonic) and the sink's bias current positive.
+- WereRabbit, Boomerang `sigma` ∈ [0.3, 0.9]: I_a = σ·I_bias = 30–90 pA at
+  I_bias = 100 pA, where both circuits stay bistable.
+Weights are clipped to |w| ≤ `TrainConfig.w_max` (model current units).
+"""
+
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jaxtyping import Array, ArrayLike, Float, Int
+
+from felice.networks import LatencyEncoder, SpikingNetwork, simulate_fixed
+from felice.networks.mismatch import apply_mismatch
+from felice.networks.readouts import first_spike_time, membrane_max, spike_count
+from felice.surrogate import get_surrogate
+
+BIAS_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "fhnrs": {"I_app": (-2.0, -0.5)},
+    "wererabbit": {"sigma": (0.3, 0.9)},
+    "boomerang": {"sigma": (0.3, 0.9)},
+}
+"""Trained bias parameter of each model and its allowed range (model units)."""
+
+READOUTS = ("max", "count", "ttfs")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of a training run (all times in model time units).
+
+    Attributes:
+        model: "fhnrs", "wererabbit" or "boomerang".
+        hidden: hidden layer sizes.
+        n_out: output neurons (classes).
+        dt, t_max: simulation step and trial length.
+        t_late: latency code: a feature 0 fires at t_late, 1 at t = 0; a bias spike at 0.
+        readout: "max" (cross-entropy on membrane maxima), "count" (on spike
+            counts) or "ttfs" (time-to-first-spike loss).
+        readout_gain: logits = gain·score (membrane in model voltage units).
+        tau0, tau1, ttfs_alpha: TTFS loss −log softmax(−t/τ0)[label] + α(e^{t_label/τ1} − 1).
+        surrogate, surrogate_slope, condition_scale: surrogate name, its slope, and the
+            spike-condition scale (FHNRS: V − V_th in voltage units; bistable: g(y)).
+        weight_std, weight_mean: initial weights per projection (× 1/√n_pre).
+        w_max: weights are clipped to [−w_max, w_max].
+        lr, batch_size, epochs, seed: optimisation (Adam).
+        method, grad_checkpoint: integrator and `jax.checkpoint` of each step.
+        train_bias: also train the per-neuron bias current (`BIAS_RANGES`).
+        mismatch_bias, mismatch_kappa: device mismatch applied afresh each step (0: off).
+    """
+
+    model: str = "fhnrs"
+    hidden: tuple[int, ...] = (60,)
+    n_out: int = 3
+    dt: float = 0.25
+    t_max: float = 30.0
+    t_late: float = 10.0
+    readout: str = "max"
+    readout_gain: float = 2.0
+    tau0: float = 2.0
+    tau1: float = 20.0
+    ttfs_alpha: float = 3e-3
+    surrogate: str = "fast_sigmoid"
+    surrogate_slope: float | None = None
+    condition_scale: float = 1.0
+    weight_std: tuple[float, ...] = (3.0, 3.0)
+    weight_mean: tuple[float, ...] = (1.0, 0.5)
+    w_max: float = 10.0
+    lr: float = 3e-3
+    batch_size: int = 50
+    epochs: int = 20
+    seed: int = 0
+    method: str = "heun"
+    grad_checkpoint: bool = False
+    train_bias: bool = True
+    mismatch_bias: float = 0.0
+    mismatch_kappa: float = 0.0
+
+    def __post_init__(self):
+        if self.model not in BIAS_RANGES:
+            raise ValueError(f"model must be one of {tuple(BIAS_RANGES)}, got model={self.model!r}")
+        if self.readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got readout={self.readout!r}")
+        for name in ("dt", "t_max", "t_late", "lr", "w_max", "tau0", "tau1", "condition_scale"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {name}={value!r}")
+        for name in ("batch_size", "epochs", "n_out"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
+        if self.t_late >= self.t_max:
+            raise ValueError(f"t_late={self.t_late} must be below t_max={self.t_max}")
+        if self.mismatch_bias < 0 or self.mismatch_kappa < 0:
+            raise ValueError("mismatch_bias and mismatch_kappa must be >= 0")
+        get_surrogate(self.surrogate)  # validates the name
+
+    @property
+    def n_steps(self) -> int:
+        """Number of simulation steps, round(t_max/dt)."""
+        return int(round(self.t_max / self.dt))
+
+    @property
+    def encoder(self) -> LatencyEncoder:
+        """The latency encoder with a bias spike at t = 0."""
+        return LatencyEncoder(t_early=0.0, t_late=self.t_late, bias_time=0.0)
+
+    def spike_fn(self):
+        """The surrogate spike function of this configuration."""
+        slope = {} if self.surrogate_slope is None else {
+            "fast_sigmoid": "beta", "arctan": "alpha", "triangle": "gamma", "sigmoid": "k"
+        }[self.surrogate]
+        params = {} if self.surrogate_slope is None else {slope: self.surrogate_slope}
+        return get_surrogate(self.surrogate, scale=self.condition_scale, **params)
+
+    def to_json(self) -> dict[str, Any]:
+        """The configuration as a JSON-serialisable dict."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "TrainConfig":
+        """Inverse of `to_json`."""
+        d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        return cls(**d)
+
+
+MODEL_PRESETS: dict[str, dict[str, Any]] = {
+    "fhnrs": dict(dt=0.25, t_max=30.0, t_late=10.0, readout_gain=2.0, condition_scale=1.0,
+                  weight_std=(3.0, 3.0), weight_mean=(1.0, 0.5), w_max=10.0),
+    "wererabbit": dict(dt=0.04, t_max=8.0, t_late=3.0, readout_gain=20.0, condition_scale=0.05,
+                       weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
+                       train_bias=False),
+    "boomerang": dict(dt=0.04, t_max=8.0, t_late=3.0, readout_gain=20.0, condition_scale=0.05,
+                      weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
+                      train_bias=False),
+}
+"""Per-model defaults for `TrainConfig` (time grid, code window, readout and weight scales)."""
+
+
+def preset(model: str, **overrides: Any) -> TrainConfig:
+    """`TrainConfig` with `MODEL_PRESETS[model]` and `overrides`."""
+    if model not in MODEL_PRESETS:
+        raise ValueError(f"model must be one of {tuple(MODEL_PRESETS)}, got model={model!r}")
+    return TrainConfig(model=model, **{**MODEL_PRESETS[model], **overrides})
+
+
+def build_network(config: TrainConfig, n_features: int = 4, dtype=jnp.float32) -> SpikingNetwork:
+    """The untrained network of `config` for `n_features` inputs (plus the bias channel)."""
+    sizes = (config.encoder.n_channels(n_features), *config.hidden, config.n_out)
+    return SpikingNetwork.feedforward(
+        config.model, sizes, key=jax.random.PRNGKey(config.seed),
+        weight_std=config.weight_std, weight_mean=config.weight_mean, dtype=dtype,
+    )
+
+
+def trainable_filter(network: SpikingNetwork, train_bias: bool = True) -> Any:
+    """Pytree of bools: True for the weights (and the bias of `BIAS_RANGES` if asked)."""
+    spec = jax.tree_util.tree_map(lambda _: False, network)
+    spec = eqx.tree_at(lambda n: (n.w_in.weight, n.w_rec.weight), spec, (True, True))
+    if train_bias:
+        (name,) = _bias_ranges(network)
+        spec = eqx.tree_at(lambda n: getattr(n.neuron, name), spec, True)
+    return spec
+
+
+def _bias_ranges(network: SpikingNetwork) -> dict[str, tuple[float, float]]:
+    return BIAS_RANGES[type(network.neuron).__name__.lower()]
+
+
+def constrain(network: SpikingNetwork, w_max: float) -> SpikingNetwork:
+    """Clip the bias parameter to `BIAS_RANGES` and the weights to [−w_max, w_max]."""
+    (name, (lo, hi)), = _bias_ranges(network).items()
+    leaves = [network.w_in.weight, network.w_rec.weight, getattr(network.neuron, name)]
+    clipped = [jnp.clip(leaves[0], -w_max, w_max), jnp.clip(leaves[1], -w_max, w_max),
+               jnp.clip(leaves[2], lo, hi)]
+    return eqx.tree_at(
+        lambda n: [n.w_in.weight, n.w_rec.weight, getattr(n.neuron, name)], network, clipped
+    )
+
+
+# -- forward pass and losses ---------------------------------------------------------
+
+
+def forward(
+    network: SpikingNetwork, x: Float[ArrayLike, "batch features"], config: TrainConfig,
+    spike_fn=None,
+) -> tuple[Float[Array, "batch n_out"], Float[Array, ""]]:
+    """Class scores of a batch and the mean number of hidden spikes per sample.
+
+    Scores: logits gain·max_t membrane ("max"), gain·spike count ("count"), or the
+    first-spike times ("ttfs", smaller is better). `spike_fn` defaults to the
+    configured surrogate.
+    """
+    spike_fn = config.spike_fn() if spike_fn is None else spike_fn
+    raster = config.encoder.raster(x, config.dt, config.n_steps)
+    y0 = network.init_state()
+
+    def one(inputs):
+        return simulate_fixed(network, inputs, dt=config.dt, spike_fn=spike_fn, y0=y0,
+                              method=config.method, checkpoint=config.grad_checkpoint)
+
+    trace = jax.vmap(one)(raster)
+    out = network.output_slice
+    spikes, membrane = trace.spikes[..., out], trace.membrane[..., out]
+    if config.readout == "max":
+        scores = config.readout_gain * jax.vmap(membrane_max)(membrane)
+    elif config.readout == "count":
+        scores = config.readout_gain * jax.vmap(spike_count)(spikes)
+    else:
+        scores = jax.vmap(lambda s: first_spike_time(s, config.dt))(spikes)
+    hidden = jnp.sum(trace.spikes[..., : out.start]) / x.shape[0]
+    return scores, hidden
+
+
+def cross_entropy(logits: Float[Array, "batch c"], labels: Int[ArrayLike, " batch"]) -> Float[Array, ""]:
+    """Mean softmax cross-entropy."""
+    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, jnp.asarray(labels)))
+
+
+def ttfs_loss(
+    times: Float[Array, "batch c"], labels: Int[ArrayLike, " batch"],
+    tau0: float, tau1: float, alpha: float,
+) -> Float[Array, ""]:
+    """Time-to-first-spike loss: −log softmax(−t/τ0)[label] + α·(exp(t_label/τ1) − 1), mean."""
+    labels = jnp.asarray(labels)
+    t_label = jnp.take_along_axis(times, labels[:, None], axis=1)[:, 0]
+    return cross_entropy(-times / tau0, labels) + alpha * jnp.mean(jnp.expm1(t_label / tau1))
+
+
+def predictions(scores: Array, config: TrainConfig) -> Int[Array, " batch"]:
+    """Predicted classes: argmax of logits, argmin of first-spike times."""
+    return jnp.argmin(scores, 1) if config.readout == "ttfs" else jnp.argmax(scores, 1)
+
+
+def loss_fn(
+    network: SpikingNetwork, x: Float[ArrayLike, "batch features"],
+    labels: Int[ArrayLike, " batch"], config: TrainConfig, spike_fn=None,
+) -> tuple[Float[Array, ""], dict[str, Array]]:
+    """Loss of a batch and its metrics (`accuracy`, `hidden_spikes`)."""
+    scores, hidden = forward(network, x, config, spike_fn)
+    if config.readout == "ttfs":
+        loss = ttfs_loss(scores, labels, config.tau0, config.tau1, config.ttfs_alpha)
+    else:
+        loss = cross_entropy(scores, labels)
+    acc = jnp.mean(predictions(scores, config) == jnp.asarray(labels))
+    return loss, {"accuracy": acc, "hidden_spikes": hidden}
+
+
+# -- training state and step ----------------------------------------------------------
+
+
+class TrainState(eqx.Module):
+    """Everything a run needs to continue: network, optimiser state and step count."""
+
+    network: SpikingNetwork
+    opt_state: Any
+    step: Int[Array, ""]
+
+
+def optimizer(config: TrainConfig) -> optax.GradientTransformation:
+    """Adam with global-norm gradient clipping at 1."""
+    return optax.chain(optax.clip_by_global_norm(1.0), optax.adam(config.lr))
+
+
+def init_state(config: TrainConfig, n_features: int = 4) -> TrainState:
+    """Fresh `TrainState` for `config`."""
+    network = build_network(config, n_features)
+    params = eqx.filter(network, trainable_filter(network, config.train_bias))
+    return TrainState(network, optimizer(config).init(params), jnp.zeros((), jnp.int32))
+
+
+@eqx.filter_jit
+def train_step(
+    state: TrainState, x: Array, labels: Array, config: TrainConfig
+) -> tuple[TrainState, Array, dict[str, Array]]:
+    """One optimisation step on a batch: gradient, Adam update, constraints.
+
+    With mismatch enabled, the network seen by this step carries fresh mismatch
+    drawn from `fold_in(PRNGKey(seed), step)`.
+    """
+    spec = trainable_filter(state.network, config.train_bias)
+    params, static = eqx.partition(state.network, spec)
+
+    def loss(p):
+        net = eqx.combine(p, static)
+        if config.mismatch_bias > 0 or config.mismatch_kappa > 0:
+            key = jax.random.fold_in(jax.random.PRNGKey(config.seed + 1), state.step)
+            net = apply_mismatch(net, key, sigma_bias=config.mismatch_bias,
+                                 sigma_kappa=config.mismatch_kappa)
+        return loss_fn(net, x, labels, config)
+
+    (value, metrics), grads = eqx.filter_value_and_grad(loss, has_aux=True)(params)
+    updates, opt_state = optimizer(config).update(grads, state.opt_state, params)
+    network = constrain(eqx.apply_updates(state.network, updates), config.w_max)
+    return TrainState(network, opt_state, state.step + 1), value, metrics
+
+
+@eqx.filter_jit
+def _eval_batch(network: SpikingNetwork, x: Array, labels: Array, config: TrainConfig):
+    return loss_fn(network, x, labels, config)
+
+
+def evaluate(
+    network: SpikingNetwork, x: Float[ArrayLike, "n features"], labels: Int[ArrayLike, " n"],
+    config: TrainConfig, batch_size: int = 500,
+) -> dict[str, float]:
+    """Mean loss and accuracy over a data set (batches of `batch_size`; the last may be short)."""
+    x, labels = np.asarray(x), np.asarray(labels)
+    tot = {"loss": 0.0, "accuracy": 0.0, "hidden_spikes": 0.0}
+    for a in range(0, len(x), batch_size):
+        xb, yb = x[a : a + batch_size], labels[a : a + batch_size]
+        loss, m = _eval_batch(network, jnp.asarray(xb, jnp.float32), jnp.asarray(yb), config)
+        w = len(xb) / len(x)
+        tot["loss"] += float(loss) * w
+        tot["accuracy"] += float(m["accuracy"]) * w
+        tot["hidden_spikes"] += float(m["hidden_spikes"]) * w
+    return tot
+
+
+def evaluate_mismatch(
+    network: SpikingNetwork, x: Array, labels: Array, config: TrainConfig, *,
+    sigma_bias: float, sigma_kappa: float, n_draws: int = 5, seed: int = 123,
+) -> list[float]:
+    """Test accuracy of `n_draws` independently mismatched copies of `network`."""
+    accs = []
+    for k in range(n_draws):
+        net = apply_mismatch(network, jax.random.PRNGKey(seed + k),
+                             sigma_bias=sigma_bias, sigma_kappa=sigma_kappa)
+        accs.append(evaluate(net, x, labels, config)["accuracy"])
+    return accs
+
+
+# -- the training loop --------------------------------------------------------------
+
+
+def batches(n: int, batch_size: int, seed: int, epoch: int) -> Iterator[np.ndarray]:
+    """Index batches of one epoch: a permutation drawn from (seed, epoch); the last partial batch is dropped."""
+    perm = np.random.default_rng([seed, epoch]).permutation(n)
+    for a in range(0, n - batch_size + 1, batch_size):
+        yield perm[a : a + batch_size]
+
+
+def _progress(epoch: int, epochs: int, k: int, n: int, loss: float, t0: float) -> None:
+    done = int(30 * k / n)
+    sys.stderr.write(
+        f"\repoch {epoch + 1}/{epochs} [{'#' * done}{'.' * (30 - done)}] {k}/{n} "
+        f"loss {loss:.4f} {time.time() - t0:.0f}s"
+    )
+    sys.stderr.flush()
+
+
+def save_checkpoint(path: Path, state: TrainState, meta: dict[str, Any]) -> None:
+    """Write `state` (`eqx.tree_serialise_leaves`) and `meta` (JSON) atomically."""
+    path.mkdir(parents=True, exist_ok=True)
+    tmp = path / "state.eqx.tmp"
+    eqx.tree_serialise_leaves(tmp, state)
+    os.replace(tmp, path / "state.eqx")
+    (path / "meta.json.tmp").write_text(json.dumps(meta, allow_nan=False, indent=1))
+    os.replace(path / "meta.json.tmp", path / "meta.json")
+
+
+def load_checkpoint(path: Path, config: TrainConfig, n_features: int = 4) -> tuple[TrainState, dict]:
+    """Read a checkpoint written by `save_checkpoint` for `config`."""
+    like = init_state(config, n_features)
+    state = eqx.tree_deserialise_leaves(path / "state.eqx", like)
+    return state, json.loads((path / "meta.json").read_text())
+
+
+def fit(
+    config: TrainConfig,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray] | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    progress: bool = True,
+    max_steps: int | None = None,
+) -> tuple[TrainState, list[dict[str, Any]]]:
+    """Train for `config.epochs` epochs (or `max_steps` steps), resuming from `out_dir`.
+
+    Each step draws its batch from the permutation of (seed, epoch) and its
+    mismatch from (seed, step), so a run that is stopped and resumed from a
+    checkpoint produces bit for bit the parameters of an uninterrupted run.
+
+    Args:
+        config: the hyperparameters.
+        train, val: `(features, labels)` arrays.
+        out_dir: folder for `config.json`, `metrics.jsonl` (one JSON line per
+            epoch, `wall_s` its duration) and `checkpoint/` (written at the end of every epoch and when
+            stopping at `max_steps`). If a checkpoint is there, training resumes from
+            it (the config must match, except `epochs`, which may be raised).
+        progress: print a progress bar to stderr.
+        max_steps: stop after this many steps in total (for tests and short runs).
+
+    Returns:
+        The final `TrainState` and the list of per-epoch metrics.
+    """
+    x, labels = np.asarray(train[0], np.float32), np.asarray(train[1])
+    n_features = x.shape[1]
+    steps_per_epoch = len(x) // config.batch_size
+    if steps_per_epoch < 1:
+        raise ValueError(f"batch_size={config.batch_size} exceeds the {len(x)} training samples")
+    out = Path(out_dir) if out_dir is not None else None
+    history: list[dict[str, Any]] = []
+    state = None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        cfg_file = out / "config.json"
+        if cfg_file.exists():
+            saved = TrainConfig.from_json(json.loads(cfg_file.read_text()))
+            if dataclasses.replace(saved, epochs=config.epochs) != config:
+                raise ValueError(
+                    f"{out} holds a run with a different configuration (only `epochs` may "
+                    "change on resume); use another folder"
+                )
+        cfg_file.write_text(json.dumps(config.to_json(), indent=1))
+        if (out / "checkpoint" / "state.eqx").exists():
+            state, meta = load_checkpoint(out / "checkpoint", config, n_features)
+            history = meta["history"]
+    if state is None:
+        state = init_state(config, n_features)
+    total = config.epochs * steps_per_epoch if max_steps is None else max_steps
+    step = int(state.step)
+    t0 = time.time()
+    while step < total:
+        t_epoch = time.time()
+        epoch, k0 = divmod(step, steps_per_epoch)
+        losses, accs = [], []
+        for k, idx in enumerate(batches(len(x), config.batch_size, config.seed, epoch)):
+            if k < k0:
+                continue
+            state, loss, m = train_step(state, jnp.asarray(x[idx]), jnp.asarray(labels[idx]), config)
+            if not np.isfinite(float(loss)):
+                raise FloatingPointError(
+                    f"the training loss became non-finite at step {step + 1}; the last "
+                    "checkpoint holds the state at the end of the previous epoch"
+                )
+            losses.append(float(loss))
+            accs.append(float(m["accuracy"]))
+            step += 1
+            if progress:
+                _progress(epoch, config.epochs, k + 1, steps_per_epoch, float(np.mean(losses)), t0)
+            if step >= total:
+                break
+        if progress:
+            sys.stderr.write("\n")
+        record: dict[str, Any] = {
+            "epoch": epoch + 1, "step": step, "train_loss": float(np.mean(losses)),
+            "train_accuracy": float(np.mean(accs)), "wall_s": time.time() - t_epoch,
+        }
+        if val is not None and step % steps_per_epoch == 0:
+            v = evaluate(state.network, val[0], val[1], config)
+            record.update(val_loss=v["loss"], val_accuracy=v["accuracy"],
+                          val_hidden_spikes=v["hidden_spikes"])
+        history.append(record)
+        if out is not None:
+            save_checkpoint(out / "checkpoint", state, {"step": step, "history": history})
+            with open(out / "metrics.jsonl", "w") as f:
+                f.writelines(json.dumps(r, allow_nan=False) + "\n" for r in history)
+    return state, history
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+def hardware_parameters(network: SpikingNetwork) -> dict[str, Any]:
+    """The trained network in SI units (A, F, s, V) as plain Python lists and floats.
+
+    Built from `network.to_circuit()` (neuron circuit values, synaptic weights as
+    peak currents in A, τ_syn in s) plus the layer sizes.
+    """
+    circuit = {k: np.asarray(v).tolist() for k, v in network.to_circuit().items()}
+    return {
+        "model": type(network.neuron).__name__,
+        "layer_sizes": list(network.layer_sizes),
+        "n_inputs": network.n_inputs,
+        "units": {"current": "A", "capacitance": "F", "time": "s", "voltage": "V"},
+        "circuit": circuit,
+    }
+
+
+def export_hardware(network: SpikingNetwork, path: str | Path) -> dict[str, Any]:
+    """Write `hardware_parameters(network)` as strict JSON (NaN/inf rejected); return it.
+
+    Raises:
+        ValueError: if a parameter is not finite.
+    """
+    params = hardware_parameters(network)
+    text = json.dumps(params, allow_nan=False, indent=1)
+    Path(path).write_text(text)
+    return params

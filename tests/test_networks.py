@@ -1,0 +1,205 @@
+"""Circuit networks: the NeuronModel contract, the fixed-step semantics, gradients."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from conftest import solve
+
+import felice
+from felice.networks import (
+    Connection,
+    LatencyEncoder,
+    RateEncoder,
+    SpikingNetwork,
+    first_spike_time,
+    layered_mask,
+    membrane_max,
+    raster_to_events,
+    simulate_fixed,
+    spike_count,
+)
+from felice.networks.mismatch import apply_mismatch
+from felice.networks.network import per_neuron
+from felice.surrogate import FastSigmoid, SmoothSigmoid
+from felice.training import loss_fn, preset, trainable_filter
+
+MODELS = ["fhnrs", "wererabbit", "boomerang"]
+
+
+def _net(model, sizes=(3, 4, 2), seed=0, **kw):
+    return SpikingNetwork.feedforward(model, sizes, key=jax.random.PRNGKey(seed),
+                                      dtype=jnp.float64, **kw)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_network_is_a_neuron_model_with_rest_state(model):
+    net = _net(model)
+    assert isinstance(net, felice.NeuronModel)
+    assert net.n_neurons == 6 and net.n_inputs == 3 and net.state_names[-1] == "I_syn"
+    y0 = net.init_state()
+    assert y0.shape == (6, net.n_state)
+    np.testing.assert_allclose(net.dynamics(0.0, y0), 0.0, atol=1e-9)
+    assert net.state_scale.shape == (net.n_state,)
+    circuit = net.to_circuit()
+    np.testing.assert_allclose(circuit["w_in"], net.w_in.effective * net.current_unit)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_spikes_are_delivered_through_the_weights(model):
+    net = _net(model)
+    y = net.init_state()
+    spiked = jnp.asarray([True, False, True, False, False, False])
+    y1 = net.reset_spiked(y, spiked)
+    expected = np.asarray(net.w_rec.weight)[[0, 2]].sum(0) * np.asarray(net.w_rec.mask)[0]
+    np.testing.assert_allclose(y1[:, -1] - y[:, -1], expected, rtol=1e-12)
+    np.testing.assert_array_equal(y1[:, :-1], y[:, :-1])
+    y2 = net.input_spike(y, net.input_weights(jnp.asarray([0.0, 2.0, 0.0])))
+    np.testing.assert_allclose(y2[:, -1], 2 * net.w_in.effective[1], rtol=1e-12)
+    assert np.all(np.asarray(net.w_in.effective)[:, 4:] == 0)  # inputs reach layer 1 only
+
+
+def test_layered_mask_and_connection_validation():
+    m = layered_mask((2, 3, 1), recurrent=True)
+    assert m[:2, 2:5].all() and m[2:5, 5].all() and not m[:2, 5].any()
+    assert not np.diag(m).any() and m[0, 1] and m[2, 3]
+    with pytest.raises(ValueError, match="mask must have the shape"):
+        Connection(jnp.zeros((2, 3)), jnp.ones((3, 2), bool))
+
+
+def test_fixed_step_spike_time_matches_adaptive_reference():
+    """One FHNRS neuron kicked at t = 1: the fixed-step spike is the threshold crossing."""
+    net = _net("fhnrs", sizes=(1, 1))
+    net = eqx.tree_at(lambda n: n.w_in.weight, net, jnp.full((1, 1), 3.0))
+    dt, n = 0.01, 1500
+    inputs = jnp.zeros((n, 1)).at[100, 0].set(1.0)
+    trace = simulate_fixed(net, inputs, dt=dt, spike_fn=FastSigmoid(), method="rk4")
+    t_fixed = (np.flatnonzero(np.asarray(trace.spikes[:, 0]))[0] + 1) * dt
+    # Reference: tight adaptive solve from the kicked state, crossing found on a fine grid.
+    y_kick = net.input_spike(net.init_state(), net.input_weights(jnp.ones(1)))
+    ts = jnp.linspace(1.0, 1.0 + 5.0, 50001)
+    V = np.asarray(solve(net, y_kick, ts))[:, 0, 0]
+    k = np.flatnonzero((V[1:] > net.neuron.V_th) & (V[:-1] <= net.neuron.V_th))[0]
+    t_ref = float(ts[k + 1])
+    assert abs(t_fixed - t_ref) <= dt + 1e-4
+    assert float(spike_count(trace.spikes)[0]) == 1.0  # one spike: the crossing is not repeated
+
+
+@pytest.mark.parametrize("model", ["wererabbit", "boomerang"])
+def test_bistable_neuron_latches_at_its_fixpoint(model):
+    net = _net(model, sizes=(1, 1))
+    y0 = net.init_state()
+    assert float(net.spike_condition(0.0, y0)[0]) > 0  # resting at a fixpoint: condition positive
+    quiet = simulate_fixed(net, jnp.zeros((200, 1)), dt=0.04, spike_fn=FastSigmoid(scale=0.05))
+    assert float(quiet.spikes.sum()) == 0.0  # disarmed at rest: no spike without input
+    net = eqx.tree_at(lambda n: n.w_in.weight, net, jnp.full((1, 1), 4.0))
+    kicked = simulate_fixed(net, jnp.zeros((200, 1)).at[10, 0].set(1.0), dt=0.04,
+                            spike_fn=FastSigmoid(scale=0.05))
+    s = np.asarray(kicked.spikes[:, 0])
+    assert s.sum() >= 1 and np.flatnonzero(s)[0] > 10  # spikes once it is back at a fixpoint
+    g = np.asarray(jax.vmap(lambda y: net.spike_condition(0.0, y))(jnp.stack([kicked.y_final])))
+    assert g[0, 0] > 0  # it ends resting at a fixpoint again
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_loss_gradient_matches_central_differences(model):
+    """Smooth spikes (SmoothSigmoid), float64: autodiff equals central differences."""
+    cfg = preset(model, hidden=(3,), t_max=4.0 if model == "fhnrs" else 1.6,
+                 t_late=2.0 if model == "fhnrs" else 0.8,
+                 dt=0.25 if model == "fhnrs" else 0.04)
+    net = _net(model, sizes=(5, 3, 3), seed=1, weight_std=(3.0, 3.0), weight_mean=(1.0, 0.5))
+    x = jnp.asarray([[0.2, 0.7, 0.8, 0.3], [0.9, 0.1, 0.1, 0.9]])
+    labels = jnp.asarray([0, 2])
+    smooth = SmoothSigmoid(4.0, scale=cfg.condition_scale)
+    spec = trainable_filter(net, train_bias=(model == "fhnrs"))
+    params, static = eqx.partition(net, spec)
+
+    def f(p):
+        return loss_fn(eqx.combine(p, static), x, labels, cfg, spike_fn=smooth)[0]
+
+    grads = eqx.filter_grad(f)(params)
+    leaves, treedef = jax.tree_util.tree_flatten(params)
+    direction = jax.tree_util.tree_unflatten(treedef, [
+        jax.random.normal(jax.random.PRNGKey(k), l.shape, l.dtype) for k, l in enumerate(leaves)])
+    direction = eqx.tree_at(lambda d: (d.w_in.weight, d.w_rec.weight), direction,
+                            (direction.w_in.weight * net.w_in.mask,
+                             direction.w_rec.weight * net.w_rec.mask))
+    dirs = jax.tree_util.tree_leaves(direction)
+    analytic = sum(jnp.vdot(g, d) for g, d in zip(jax.tree_util.tree_leaves(grads), dirs))
+    h = 1e-5
+
+    def shifted(sign):
+        return f(jax.tree_util.tree_unflatten(treedef, [l + sign * h * d for l, d in zip(leaves, dirs)]))
+
+    numeric = (shifted(1) - shifted(-1)) / (2 * h)
+    assert abs(float(analytic)) > 1e-4
+    np.testing.assert_allclose(float(analytic), float(numeric), rtol=1e-4)
+
+
+def test_encoders_and_readouts():
+    enc = LatencyEncoder(t_early=0.0, t_late=4.0, bias_time=1.0)
+    x = jnp.asarray([[0.0, 0.5, 1.0]])
+    np.testing.assert_allclose(enc.times(x), [[4.0, 2.0, 0.0, 1.0]])
+    r = enc.raster(x, 0.5, 10)
+    assert r.shape == (1, 10, 4)
+    np.testing.assert_array_equal(np.argmax(np.asarray(r[0]), axis=0), [8, 4, 0, 2])
+    t, c = raster_to_events(r[0], 0.5)
+    np.testing.assert_allclose(np.sort(np.asarray(t)), [0.0, 1.0, 2.0, 4.0])
+    with pytest.raises(ValueError, match="n_steps"):
+        enc.raster(x, 0.5, 8)
+    rate = RateEncoder(max_rate=0.5).raster(jax.random.PRNGKey(0), jnp.full((1, 2), 0.8), 0.5, 20000)
+    np.testing.assert_allclose(np.asarray(rate).mean(), 0.8 * 0.5 * 0.5, rtol=0.05)
+
+    s = jnp.asarray([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    np.testing.assert_allclose(spike_count(s), [2.0, 2.0])
+    np.testing.assert_allclose(first_spike_time(s, 0.5), [1.5, 1.0])
+    np.testing.assert_allclose(first_spike_time(jnp.zeros((4, 1)), 0.5), [2.0])
+    np.testing.assert_allclose(membrane_max(jnp.asarray([[1.0], [3.0], [2.0]])), [3.0])
+
+
+def test_mismatch_fhnrs_kappa_is_a_rescaling_of_the_voltage():
+    """With κ_i = r·κ every OTA's tanh argument and g_m scale by r; the model in W = r·V agrees."""
+    net = _net("fhnrs", sizes=(1, 3))
+    mm = apply_mismatch(net, jax.random.PRNGKey(3), sigma_bias=0.0, sigma_kappa=0.1)
+    m0 = per_neuron(net.neuron, 3)
+    r = np.asarray(m0.C / mm.neuron.C)
+    assert np.all(np.abs(r - 1) > 1e-4)
+    V, Vs, I = np.array([0.3, -0.7, 1.1]), np.array([0.1, -0.2, 0.5]), np.array([0.2, 0.0, -0.1])
+    a, d, C = np.asarray(m0.a), np.asarray(m0.delta), np.asarray(m0.C)
+    dV = (np.asarray(m0.I_app) + I - np.asarray(m0.g) * r * V - a[:, 0] * np.tanh(r * V)
+          - a[:, 1] * np.tanh(r * (Vs - d[:, 1]))) / C
+    dVs = (V - Vs) * r / np.asarray(m0.tau)[:, 1]
+    y_w = jnp.stack([r * V, r * Vs, I], axis=1)
+    f = np.asarray(mm.neuron.dynamics(0.0, y_w))
+    np.testing.assert_allclose(f[:, 0] / r, dV, rtol=1e-10)
+    np.testing.assert_allclose(f[:, 1] / r, dVs, rtol=1e-10)
+    same = apply_mismatch(net, jax.random.PRNGKey(3), sigma_bias=0.0, sigma_kappa=0.0)
+    np.testing.assert_allclose(same.neuron.a, m0.a)
+    with pytest.raises(ValueError, match="sigma_bias"):
+        apply_mismatch(net, jax.random.PRNGKey(0), sigma_bias=-0.1)
+
+
+def test_simulate_validates_arguments():
+    net = _net("fhnrs")
+    with pytest.raises(ValueError, match="method"):
+        simulate_fixed(net, jnp.zeros((5, 3)), dt=0.1, spike_fn=FastSigmoid(), method="rk45")
+    with pytest.raises(ValueError, match="inputs must have shape"):
+        simulate_fixed(net, jnp.zeros((5, 2)), dt=0.1, spike_fn=FastSigmoid())
+    with pytest.raises(ValueError, match="dt"):
+        simulate_fixed(net, jnp.zeros((5, 3)), dt=0.0, spike_fn=FastSigmoid())
+
+
+def test_gradient_checkpointing_gives_the_same_gradient():
+    net = _net("fhnrs")
+    inputs = jnp.zeros((40, 3)).at[2].set(1.0)
+
+    def f(w, ckpt):
+        n = eqx.tree_at(lambda m: m.w_in.weight, net, w)
+        tr = simulate_fixed(n, inputs, dt=0.25, spike_fn=FastSigmoid(), checkpoint=ckpt)
+        return jnp.sum(tr.membrane.max(0))
+
+    g1 = jax.grad(f)(net.w_in.weight, False)
+    g2 = jax.grad(f)(net.w_in.weight, True)
+    np.testing.assert_allclose(g1, g2, rtol=1e-10)
+    assert float(jnp.abs(g1).max()) > 0

@@ -1,0 +1,96 @@
+"""Training: a short run learns, checkpoints resume bit-exactly, constraints, export."""
+
+import json
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from felice.datasets import yin_yang_splits
+from felice.training import (
+    BIAS_RANGES,
+    TrainConfig,
+    constrain,
+    evaluate,
+    export_hardware,
+    fit,
+    init_state,
+    preset,
+)
+
+DATA = yin_yang_splits(300, 10, 150, seed=5)
+SMALL = dict(hidden=(16,), batch_size=25, lr=1e-2)
+
+
+def test_short_training_lowers_loss_and_beats_chance():
+    config = preset("fhnrs", epochs=5, **SMALL)
+    before = evaluate(init_state(config).network, *DATA["test"], config)
+    state, history = fit(config, DATA["train"], progress=False)
+    after = evaluate(state.network, *DATA["test"], config)
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    assert after["loss"] < before["loss"]
+    assert after["accuracy"] > 0.45 > 1 / 3
+
+
+def _leaves(state):
+    return [np.asarray(x) for x in jax.tree_util.tree_leaves(eqx.filter(state, eqx.is_array))]
+
+
+@pytest.mark.parametrize("mismatch", [0.0, 0.1])
+def test_checkpoint_resume_is_bit_exact(tmp_path, mismatch):
+    config = preset("fhnrs", epochs=2, hidden=(6,), batch_size=50, mismatch_bias=mismatch,
+                    mismatch_kappa=mismatch / 5)
+    # Interrupted: 3 steps (a checkpoint mid-epoch), then resumed to the end (2 epochs = 12 steps).
+    part, _ = fit(config, DATA["train"], out_dir=tmp_path / "a", progress=False, max_steps=3)
+    assert int(part.step) == 3
+    resumed, hist_a = fit(config, DATA["train"], out_dir=tmp_path / "a", progress=False)
+    whole, hist_b = fit(config, DATA["train"], out_dir=tmp_path / "b", progress=False)
+    assert int(resumed.step) == int(whole.step) == 12
+    for a, b in zip(_leaves(resumed), _leaves(whole)):
+        np.testing.assert_array_equal(a, b)
+    assert (tmp_path / "a" / "metrics.jsonl").read_text().count("\n") == len(hist_a)
+    other = TrainConfig(**{**config.__dict__, "lr": 0.5})
+    with pytest.raises(ValueError, match="different configuration"):
+        fit(other, DATA["train"], out_dir=tmp_path / "a", progress=False)
+
+
+@pytest.mark.parametrize("model", ["fhnrs", "wererabbit"])
+def test_constraints_clip_bias_and_weights(model):
+    config = preset(model, hidden=(4,))
+    net = init_state(config).network
+    (name, (lo, hi)), = BIAS_RANGES[model].items()
+    wild = eqx.tree_at(lambda n: (n.w_in.weight, getattr(n.neuron, name)), net,
+                       (net.w_in.weight * 1e3, jnp.linspace(lo - 5, hi + 5, 7)))
+    c = constrain(wild, w_max=2.0)
+    assert float(jnp.abs(c.w_in.weight).max()) == 2.0
+    bias = np.asarray(getattr(c.neuron, name))
+    assert bias.min() == pytest.approx(lo) and bias.max() == pytest.approx(hi)
+
+
+def test_export_is_strict_json_in_si_units(tmp_path):
+    config = preset("fhnrs", hidden=(4,))
+    net = init_state(config).network
+    params = export_hardware(net, tmp_path / "hw.json")
+    loaded = json.loads((tmp_path / "hw.json").read_text())
+    assert loaded == params and loaded["layer_sizes"] == [4, 3]
+    c = loaded["circuit"]
+    I_unit = float(net.neuron.I_unit)
+    np.testing.assert_allclose(c["w_in"], np.asarray(net.w_in.effective) * I_unit, rtol=1e-6)
+    np.testing.assert_allclose(c["I_app"], np.asarray(net.neuron.I_app) * I_unit, rtol=1e-6)
+    np.testing.assert_allclose(c["C"], np.asarray(net.neuron.C) * 1e-12, rtol=1e-6)
+    bad = eqx.tree_at(lambda n: n.w_in.weight, net, net.w_in.weight.at[0, 0].set(jnp.nan))
+    with pytest.raises(ValueError):
+        export_hardware(bad, tmp_path / "bad.json")
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="model must be one of"):
+        TrainConfig(model="lif")
+    with pytest.raises(ValueError, match="readout"):
+        TrainConfig(readout="softmax")
+    with pytest.raises(ValueError, match="dt must be a positive number"):
+        TrainConfig(dt=-1.0)
+    with pytest.raises(ValueError, match="batch_size"):
+        fit(TrainConfig(batch_size=1000), DATA["train"], progress=False)

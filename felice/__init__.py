@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from felice import datasets, hardware, inputs, networks, surrogate
+from felice import datasets, hardware, inputs, networks, surrogate, sweep
 from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit, get_model
 from felice.simulation import SimulationResult, Status, simulate
 
@@ -26,4 +26,5 @@ __all__ = [
     "networks",
     "simulate",
     "surrogate",
+    "sweep",
 ]

@@ -1,0 +1,40 @@
+"""Parameter sweeps: population-batched, sharded over devices, resumable (see docs/sweeps.md)."""
+
+import sys
+import types
+
+from felice.sweep.builtins import fi_curve, regime_map
+from felice.sweep.metrics import Regime, RegimeFromSpikes, SpikeCount, SpikeRate
+from felice.sweep.plot import plot_fi_curve, plot_heatmap, plot_regime_map
+from felice.sweep.run import auto_chunk_size, chunk_model, sweep
+from felice.sweep.space import grid, latin_hypercube, random
+from felice.sweep.table import SweepTable
+
+__all__ = [
+    "Regime",
+    "RegimeFromSpikes",
+    "SpikeCount",
+    "SpikeRate",
+    "SweepTable",
+    "auto_chunk_size",
+    "chunk_model",
+    "fi_curve",
+    "grid",
+    "latin_hypercube",
+    "plot_fi_curve",
+    "plot_heatmap",
+    "plot_regime_map",
+    "random",
+    "regime_map",
+    "sweep",
+]
+
+
+class _CallableModule(types.ModuleType):
+    """Lets `felice.sweep(...)` call `felice.sweep.sweep` while the module keeps its helpers."""
+
+    def __call__(self, *args, **kwargs):
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,89 @@
+"""Metrics of a sweep chunk, computed from its population model and simulation result.
+
+A metric is any callable `metric(model, result) -> array (n_points,)` or a dict of such
+arrays (columns `"<name>.<key>"`): `model` is the chunk's population model (one neuron
+per sweep point), `result` its `SimulationResult` (None for a sweep without simulation,
+e.g. fixpoint locations). Times are model time units.
+"""
+
+import enum
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Float, Int
+
+from felice._validation import check_positive
+from felice.neuron_models.base import NeuronModel
+from felice.simulation.result import SimulationResult
+
+
+class Regime(enum.IntEnum):
+    """Regime labels of `regime` (a column of integers in the table)."""
+
+    REST = 0
+    SPIKING = 1
+    BURSTING = 2
+    BISTABLE = 3  # needs an equilibrium analysis; never produced from spikes alone
+
+
+def _window_spikes(result: SimulationResult, t_start: float) -> Array:
+    """Spike times after `t_start`, others +inf, shape `(n, max_spikes)` (sorted)."""
+    return jnp.sort(jnp.where(result.spike_times >= t_start, result.spike_times, jnp.inf), axis=1)
+
+
+class SpikeCount(eqx.Module):
+    """Number of spikes at times ≥ `t_start` per point (int)."""
+
+    t_start: float = 0.0
+
+    def __call__(self, model: NeuronModel, result: SimulationResult) -> Int[Array, " n"]:
+        return jnp.sum(jnp.isfinite(_window_spikes(result, self.t_start)), axis=1)
+
+
+class SpikeRate(eqx.Module):
+    """Mean firing rate in spikes per model time unit over [t_start, t1].
+
+    Counting spikes in a window that starts after the transient makes the rate of a
+    tonic spiker independent of where its first spike falls, up to ±1 spike per window.
+    """
+
+    t_start: float = 0.0
+
+    def __call__(self, model: NeuronModel, result: SimulationResult) -> Float[Array, " n"]:
+        count = SpikeCount(self.t_start)(model, result)
+        return count / (result.t1 - self.t_start)
+
+
+class RegimeFromSpikes(eqx.Module):
+    """Rest / tonic spiking / bursting from the inter-spike intervals after `t_start`.
+
+    Fewer than `min_spikes` spikes after the transient: REST. Otherwise the intervals
+    are split at their geometric mid-range √(min·max): when the longest interval is
+    more than `burst_ratio` times the shortest and at least two spikes fall in the
+    short class per long interval (several spikes per burst), the neuron BURSTS;
+    otherwise it SPIKES tonically (its intervals are nearly equal). Needs `max_spikes`
+    large enough to hold every spike of the window, else the status reports overflow.
+    """
+
+    t_start: float = 0.0
+    min_spikes: int = 3
+    burst_ratio: float = 3.0
+
+    def __check_init__(self):
+        check_positive("burst_ratio", self.burst_ratio - 1.0)
+        if self.min_spikes < 3:
+            raise ValueError(f"min_spikes must be ≥ 3 (two intervals), got {self.min_spikes}")
+
+    def __call__(self, model: NeuronModel, result: SimulationResult) -> Int[Array, " n"]:
+        s = _window_spikes(result, self.t_start)
+        count = jnp.sum(jnp.isfinite(s), axis=1)
+        isi = s[:, 1:] - s[:, :-1]
+        valid = jnp.isfinite(isi)
+        lo = jnp.min(jnp.where(valid, isi, jnp.inf), axis=1)
+        hi = jnp.max(jnp.where(valid, isi, -jnp.inf), axis=1)
+        split = jnp.sqrt(jnp.maximum(lo, 0.0) * jnp.maximum(hi, 0.0))
+        n_long = jnp.sum(valid & (isi > split[:, None]), axis=1)
+        n_short = jnp.sum(valid & (isi <= split[:, None]), axis=1)
+        bursting = (hi > self.burst_ratio * lo) & (n_long >= 1) & (n_short >= 2 * n_long)
+        label = jnp.where(bursting, Regime.BURSTING, Regime.SPIKING)
+        return jnp.where(count >= self.min_spikes, label, Regime.REST).astype(jnp.int32)

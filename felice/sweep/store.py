@@ -1,0 +1,77 @@
+"""Resumable storage of a sweep: one atomically written file per finished chunk."""
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+CONFIG_FILE = "sweep.json"
+
+
+def config_hash(description: dict) -> str:
+    """SHA-256 of a JSON description of the sweep (keys sorted)."""
+    text = json.dumps(description, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, fsync, then rename over `path`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ChunkStore:
+    """A results folder: `sweep.json` (configuration and hash) and `chunk_XXXXXX.npz` files.
+
+    Opening a folder that holds another configuration raises `ValueError` unless
+    `overwrite`, which deletes its chunk files and starts over.
+    """
+
+    def __init__(self, folder: str | os.PathLike, description: dict, *, overwrite: bool = False):
+        self.folder = Path(folder)
+        self.hash = config_hash(description)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        config = self.folder / CONFIG_FILE
+        if config.exists():
+            old = json.loads(config.read_text()).get("hash")
+            if old != self.hash:
+                if not overwrite:
+                    raise ValueError(
+                        f"the results folder {self.folder} holds a different sweep "
+                        f"(configuration hash {old} != {self.hash}); pass overwrite=True to "
+                        "delete its results and start over, or use another folder"
+                    )
+                for f in self.folder.glob("chunk_*.npz"):
+                    f.unlink()
+        payload = json.dumps({"hash": self.hash, "config": description}, indent=1,
+                             sort_keys=True, default=repr).encode()
+        _atomic_write(config, lambda f: f.write(payload))
+
+    def _path(self, index: int) -> Path:
+        return self.folder / f"chunk_{index:06d}.npz"
+
+    def load(self, index: int) -> dict[str, np.ndarray] | None:
+        """The metric columns of a finished chunk, or None when it is not done (or stale)."""
+        path = self._path(index)
+        if not path.exists():
+            return None
+        with np.load(path) as data:
+            if str(data["__hash__"]) != self.hash:
+                return None
+            return {k: data[k] for k in data.files if k != "__hash__"}
+
+    def save(self, index: int, columns: dict[str, np.ndarray]) -> None:
+        """Write a finished chunk atomically with the configuration hash."""
+        _atomic_write(self._path(index),
+                      lambda f: np.savez(f, __hash__=np.asarray(self.hash), **columns))

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from felice.networks.network import per_neuron
 from felice.neuron_models.base import NeuronModel
 from felice.simulation import Status, simulate
 from felice.simulation.result import STATUS_MESSAGES
@@ -25,6 +26,7 @@ from felice.sweep.space import check_points
 from felice.sweep.store import ChunkStore
 from felice.sweep.table import SweepTable
 
+Array = jax.Array
 Metric = Callable[[NeuronModel, Any], Any]
 _BYTES_PER_CHUNK = 256 * 2**20  # memory budget of one chunk's buffers
 
@@ -73,25 +75,21 @@ def chunk_model(
         n: number of points (neurons).
         sharding: optional `jax.sharding.Sharding` for the per-neuron arrays.
     """
-    values = model._param_values()
-    new: dict[str, Array] = {}
+    # Every non-unit field per neuron: one compiled solve serves all sweeps of a model type.
+    base = per_neuron(model, n)
+    new = {k: v for k, v in base._param_values().items() if k not in model._unit_fields}
     for name, col in columns.items():
         field, index = _parse_name(model, name)
-        if field not in new:
-            v = values[field]
-            core = v.shape[v.ndim - model._core_ndim.get(field, 0):]
-            new[field] = jnp.broadcast_to(v, (n, *core))
         col = jnp.asarray(col, model.dtype)
         new[field] = new[field].at[:, index].set(col) if index is not None else col
     if sharding is not None:
         new = {k: jax.device_put(v, sharding) for k, v in new.items()}
-    return eqx.tree_at(lambda m: [getattr(m, k) for k in new], model, list(new.values()))
+    return eqx.tree_at(lambda m: [getattr(m, k) for k in new], base, list(new.values()))
 
 
-Array = jax.Array
-
-
-def auto_chunk_size(n_points: int, model: NeuronModel, simulate_kwargs: Mapping, n_devices: int) -> int:
+def auto_chunk_size(
+    n_points: int, model: NeuronModel, simulate_kwargs: Mapping, n_devices: int
+) -> int:
     """Points per chunk: bounded by a memory budget, a multiple of the device count.
 
     Per point a solve keeps about 16 copies of the state (solver stages, dense output,

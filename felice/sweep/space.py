@@ -26,7 +26,9 @@ def check_points(points: Mapping[str, ArrayLike]) -> Points:
     for name, column in points.items():
         col = np.asarray(column, dtype=float)
         if col.ndim != 1 or col.size == 0:
-            raise ValueError(f"points[{name!r}] must be a non-empty 1-D array, got shape {col.shape}")
+            raise ValueError(
+                f"points[{name!r}] must be a non-empty 1-D array, got shape {col.shape}"
+            )
         if not np.all(np.isfinite(col)):
             raise ValueError(f"points[{name!r}] must be finite, got {col}")
         out[str(name)] = col

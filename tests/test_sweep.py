@@ -1,0 +1,244 @@
+"""felice.sweep: points, agreement with one-by-one solves, sharding, resuming, table, regimes."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import matplotlib
+import numpy as np
+import pytest
+
+import felice
+from felice.simulation.result import SimulationResult
+from felice.sweep import Regime, RegimeFromSpikes, SpikeCount, SpikeRate, SweepTable
+
+matplotlib.use("Agg")
+jax.config.update("jax_enable_x64", True)
+
+T1, T_START, CHUNK = 300.0, 100.0, 4
+MODEL = felice.FHNRS(dtype=jnp.float64)
+
+
+def first_spike(model, result):
+    return result.spike_times[:, 0]
+
+
+METRICS = dict(count=SpikeCount(T_START), first=first_spike)
+
+
+def one_by_one(points):
+    """Reference: each point simulated alone as a one-neuron model."""
+    n = next(iter(points.values())).size
+    rows = []
+    for i in range(n):
+        model = felice.sweep.chunk_model(MODEL, {k: v[i:i + 1] for k, v in points.items()}, 1)
+        result = felice.simulate(model, t1=T1, y0=model.init_state(1))
+        rows.append({k: np.asarray(f(model, result))[0] for k, f in METRICS.items()})
+    return {k: np.array([r[k] for r in rows]) for k in METRICS}
+
+
+@pytest.mark.parametrize("kind", ["grid", "random", "lhs"])
+def test_sweep_equals_points_one_by_one(kind):
+    if kind == "grid":
+        points = felice.sweep.grid(I_app=[-0.5, 0.1, 1.2], **{"a[1]": [1.5, 2.0]})
+    elif kind == "random":
+        points = felice.sweep.random(5, seed=1, I_app=(-1.2, 1.2), **{"a[1]": (1.5, 2.5)})
+    else:
+        points = felice.sweep.latin_hypercube(5, seed=2, I_app=(-1.2, 1.2), g=(0.8, 1.2))
+    table = felice.sweep(MODEL, points, METRICS, t1=T1, chunk_size=CHUNK)
+    ref = one_by_one(points)
+    for name, col in points.items():
+        np.testing.assert_array_equal(table[name], col)
+    np.testing.assert_array_equal(table["count"], ref["count"])
+    # Population and single solves share no step sequence: spike times agree to O(rtol).
+    np.testing.assert_allclose(table["first"], ref["first"], rtol=1e-3)
+    assert np.any(table["count"] > 0) and np.any(table["count"] == 0)
+
+
+def test_points_structure():
+    g = felice.sweep.grid(x=[1.0, 2.0], y=[3.0, 4.0, 5.0])
+    np.testing.assert_array_equal(g["x"], [1, 1, 1, 2, 2, 2])
+    np.testing.assert_array_equal(g["y"], [3, 4, 5, 3, 4, 5])
+    lhs = felice.sweep.latin_hypercube(50, seed=0, x=(-1.0, 1.0), y=(0.0, 10.0))
+    for col, (lo, hi) in ((lhs["x"], (-1.0, 1.0)), (lhs["y"], (0.0, 10.0))):
+        strata = np.floor((col - lo) / (hi - lo) * 50).astype(int)
+        np.testing.assert_array_equal(np.sort(strata), np.arange(50))  # one point per stratum
+    r = felice.sweep.random(1000, seed=0, x=(2.0, 3.0))
+    assert 2.0 <= r["x"].min() and r["x"].max() < 3.0 and abs(r["x"].mean() - 2.5) < 0.03
+    with pytest.raises(ValueError, match="high > low"):
+        felice.sweep.random(3, seed=0, x=(1.0, 1.0))
+    with pytest.raises(ValueError, match="n must be"):
+        felice.sweep.latin_hypercube(0, seed=0, x=(0.0, 1.0))
+
+
+def test_bad_parameters_are_refused():
+    pts = {"I_app": [0.0]}
+    with pytest.raises(ValueError, match="unit system"):
+        felice.sweep(MODEL, {"kappa": [0.7]}, METRICS, t1=T1)
+    with pytest.raises(ValueError, match="not a field"):
+        felice.sweep(MODEL, {"I_bias": [0.7]}, METRICS, t1=T1)
+    with pytest.raises(ValueError, match="name one element"):
+        felice.sweep(MODEL, {"a": [0.7]}, METRICS, t1=T1)
+    with pytest.raises(ValueError, match="out of range"):
+        felice.sweep(MODEL, {"a[5]": [0.7]}, METRICS, t1=T1)
+    with pytest.raises(ValueError, match="chunk_size"):
+        felice.sweep(MODEL, pts, METRICS, t1=T1, chunk_size=0)
+    with pytest.raises(ValueError, match="same length"):
+        felice.sweep(MODEL, {"I_app": [0.0, 1.0], "g": [1.0]}, METRICS, t1=T1)
+
+
+def test_fi_curve_onset_matches_hopf_of_the_equilibrium():
+    # Default FHNRS: V* = I_app, and J = [[-1 + 2s, -2s], [1/50, -1/50]] with s = sech²(V*):
+    # det > 0 always, so rest is stable iff trace < 0, i.e. |I_app| > acosh(1/√0.51).
+    I_hopf = np.arccosh(1 / np.sqrt(0.51))
+    currents = np.array([-1.4, -1.1, -0.95, -0.8, -0.6, -0.4, -0.1])  # not 0: y0 = 0 is its rest
+    table = felice.sweep.fi_curve(MODEL, currents, t1=T1, t_start=T_START, chunk_size=CHUNK)
+    # Check the stability criterion independently with the model's own Jacobian.
+    m = felice.FHNRS(I_app=currents, dtype=jnp.float64)
+    y = m.equilibrium()
+    def f(x):
+        return m.dynamics(0.0, x, None)
+
+    # Neurons are independent: one jvp gives column k of every neuron's Jacobian.
+    cols = [jax.jvp(f, (y,), (jnp.zeros_like(y).at[:, k].set(1.0),))[1] for k in range(2)]
+    J = np.stack([np.asarray(c)[:, :2] for c in cols], axis=-1)
+    unstable = np.max(np.linalg.eigvals(J).real, axis=1) > 0
+    np.testing.assert_array_equal(unstable, np.abs(currents) < I_hopf)
+    np.testing.assert_array_equal(table["rate"] > 0, unstable)
+    above = table["rate"][np.abs(currents) < I_hopf]
+    assert np.all(np.diff(above) >= 0) and above[-1] > above[0]  # rising above the onset
+    spiking = table["regime"][np.abs(currents) < I_hopf]
+    assert np.all(spiking == Regime.SPIKING)
+    assert np.all(table["regime"][np.abs(currents) > I_hopf] == Regime.REST)
+
+
+def _result(spike_rows, t1=100.0, max_spikes=40):
+    n = len(spike_rows)
+    st = np.full((n, max_spikes), np.inf)
+    for i, row in enumerate(spike_rows):
+        st[i, : len(row)] = row
+    return SimulationResult(
+        ts=None, ys=None, spike_times=jnp.asarray(st),
+        spike_counts=jnp.asarray([len(r) for r in spike_rows]),
+        y1=jnp.zeros((n, 2)), t1=jnp.asarray(t1), n_steps=jnp.asarray(0),
+        n_accepted=jnp.asarray(0), status=jnp.asarray(0),
+    )
+
+
+def test_regime_and_rate_from_spike_statistics():
+    tonic = list(np.arange(5.0, 100.0, 10.0) + 0.1 * np.sin(np.arange(10)))
+    bursts = [b + d for b in (10.0, 40.0, 70.0) for d in (0.0, 1.0, 2.0, 3.0)]
+    rows = [[], [50.0], [20.0, 30.0], tonic, bursts]
+    result = _result(rows)
+    labels = np.asarray(RegimeFromSpikes(0.0)(None, result))
+    np.testing.assert_array_equal(labels, [Regime.REST, Regime.REST, Regime.REST,
+                                           Regime.SPIKING, Regime.BURSTING])
+    np.testing.assert_allclose(SpikeRate(0.0)(None, result), [len(r) / 100.0 for r in rows])
+    late = np.asarray(SpikeCount(50.0)(None, result))
+    np.testing.assert_array_equal(late, [sum(t >= 50.0 for t in r) for r in rows])
+    with pytest.raises(ValueError, match="min_spikes"):
+        RegimeFromSpikes(0.0, min_spikes=2)
+
+
+def test_regime_map_and_plots(tmp_path):
+    table = felice.sweep.regime_map(MODEL, ("a[1]", [0.5, 2.0]), ("I_app", [-1.4, -0.2]),
+                                    t1=T1, t_start=T_START, chunk_size=CHUNK)
+    # a_slow = 0.5 < 1: no recovery feedback strong enough to oscillate.
+    lab = {(a, i): r for a, i, r in zip(table["a[1]"], table["I_app"], table["regime"],
+                                        strict=True)}
+    assert lab[(2.0, -0.2)] == Regime.SPIKING and lab[(2.0, -1.4)] == Regime.REST
+    fig, ax = felice.sweep.plot_regime_map(table, "a[1]", "I_app")
+    fig.savefig(tmp_path / "map.png")
+    fig, ax = felice.sweep.plot_heatmap(table, "a[1]", "I_app", "rate")
+    assert ax.get_xlabel() == "a[1]"
+    fig, ax = felice.sweep.plot_fi_curve(table, x="I_app")
+    assert len(ax.lines) == 1
+    with pytest.raises(ValueError, match="full grid"):
+        felice.sweep.plot_heatmap(SweepTable({"x": [1.0, 2.0], "y": [1.0, 2.0], "z": [0, 1]},
+                                             ["x", "y"]), "x", "y", "z")
+
+
+def test_table_csv_round_trip(tmp_path):
+    table = SweepTable({"I_app": np.array([0.1, 1 / 3, -2e-9]), "count": np.array([0, 3, 7]),
+                        "rate": np.array([0.0, np.inf, 1 / 7])}, ["I_app"])
+    back = SweepTable.from_csv(table.to_csv(tmp_path / "t.csv"))
+    assert back.equals(table) and back.parameters == ("I_app",)
+    assert back["count"].dtype.kind == "i"
+    assert back.metrics == ("count", "rate")
+
+
+class Failing:
+    """A metric that raises on its k-th call: an interruption after k - 1 chunks."""
+
+    def __init__(self, k):
+        self.k, self.calls = k, 0
+
+    def __call__(self, model, result):
+        self.calls += 1
+        if self.calls == self.k:
+            raise KeyboardInterrupt("injected interruption")
+        return result.spike_counts
+
+
+def test_interrupted_sweep_resumes(tmp_path):
+    points = {"I_app": np.linspace(-1.2, 0.4, 10)}  # 3 chunks of 4
+    folder = tmp_path / "run"
+    full = felice.sweep(MODEL, points, dict(count=SpikeCount(0.0)), t1=T1, chunk_size=CHUNK)
+
+    def counts(model, result):
+        return result.spike_counts
+
+    counts.__qualname__ = "count"  # the same metric identity in both runs
+    failing = Failing(3)
+    failing.__qualname__ = "count"
+    with pytest.raises(KeyboardInterrupt):
+        felice.sweep(MODEL, points, dict(count=failing), t1=T1, chunk_size=CHUNK, folder=folder)
+    assert sorted(p.name for p in folder.glob("chunk_*.npz")) == ["chunk_000000.npz",
+                                                                   "chunk_000001.npz"]
+    assert not list(folder.glob(".*tmp"))  # no partial files left
+    calls = []
+
+    def counting(model, result):
+        calls.append(1)
+        return result.spike_counts
+
+    counting.__qualname__ = "count"
+    resumed = felice.sweep(MODEL, points, dict(count=counting), t1=T1, chunk_size=CHUNK,
+                           folder=folder)
+    assert len(calls) == 1  # only the chunk in flight was redone
+    np.testing.assert_array_equal(resumed["count"], full["count"])
+
+    with pytest.raises(ValueError, match="different sweep"):
+        felice.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=counting), t1=T1,
+                     chunk_size=CHUNK, folder=folder)
+    again = felice.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=counting), t1=T1,
+                         chunk_size=CHUNK, folder=folder, overwrite=True)
+    assert len(again) == 10 and len(calls) == 4
+
+
+SHARDED = textwrap.dedent("""
+    import jax, jax.numpy as jnp, numpy as np
+    jax.config.update("jax_enable_x64", True)
+    import felice
+    assert len(jax.devices()) == 2
+    m = felice.FHNRS(dtype=jnp.float64)
+    pts = felice.sweep.grid(I_app=np.linspace(-1.2, 0.5, 5), **{"a[1]": [1.5, 2.0]})
+    metrics = dict(count=felice.sweep.SpikeCount(0.0), first=lambda m, r: r.spike_times[:, 0])
+    two = felice.sweep(m, pts, metrics, t1=300.0, chunk_size=4)
+    one = felice.sweep(m, pts, metrics, t1=300.0, chunk_size=4, devices=jax.devices()[:1])
+    np.testing.assert_array_equal(two["count"], one["count"])
+    np.testing.assert_allclose(two["first"], one["first"], rtol=1e-12)
+    print("OK", two["count"].tolist())
+""")
+
+
+def test_sharded_equals_single_device():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
+               JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", SHARDED], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "OK" in out.stdout

@@ -242,3 +242,40 @@ def test_sharded_equals_single_device():
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "OK" in out.stdout
+
+
+def test_mismatch_robustness_is_the_mismatched_population():
+    from felice.networks.mismatch import mismatch_neurons
+
+    nominal = felice.FHNRS(I_app=-0.9, dtype=jnp.float64)  # near onset: sensitive to mismatch
+    metrics = dict(count=SpikeCount(0.0))
+    table = felice.sweep.mismatch_robustness(nominal, 8, metrics, seed=3, sigma_bias=0.1,
+                                             sigma_kappa=0.05, t1=T1, chunk_size=8)
+    pop = mismatch_neurons(nominal, 8, jax.random.PRNGKey(3), sigma_bias=0.1, sigma_kappa=0.05)
+    ref = felice.simulate(pop, t1=T1, y0=pop.init_state(8)).spike_counts
+    np.testing.assert_array_equal(table["count"], ref)
+    np.testing.assert_array_equal(table["I_app"], pop.I_app)
+    np.testing.assert_array_equal(table["a[1]"], pop.a[:, 1])
+    assert {"g", "C", "tau[1]", "V_th"} <= set(table.parameters)
+    assert len(np.unique(table["count"])) > 1  # the spread matters at this operating point
+    with pytest.raises(ValueError, match="varies nothing"):
+        felice.sweep.mismatch_robustness(nominal, 2, metrics, seed=0, sigma_bias=0.0,
+                                         sigma_kappa=0.0, t1=T1)
+
+
+def test_fixpoint_curve_matches_circuits_built_per_bias():
+    nominal = felice.WereRabbit(dtype=jnp.float64)
+    I_bias = np.array([60e-12, 100e-12, 200e-12])
+    table = felice.sweep.fixpoint_curve(nominal, I_bias)
+    I_n0 = float(nominal.alpha) * float(nominal.I_bias)
+    for i, Ib in enumerate(I_bias):
+        m = felice.WereRabbit.from_circuit(I_bias=Ib, I_n0=I_n0, kappa=float(nominal.kappa),
+                                           dtype=jnp.float64)
+        fp = np.asarray(m.stable_fixpoints(1))[0]
+        got = [[table["fixpoint.u_high"][i], table["fixpoint.v_high"][i]],
+               [table["fixpoint.u_low"][i], table["fixpoint.v_low"][i]]]
+        np.testing.assert_allclose(got, fp, rtol=1e-9, atol=1e-12)
+        # Each reported point is a fixpoint of the independently built circuit.
+        res = m.dynamics(0.0, jnp.asarray(got), None)
+        assert np.max(np.abs(res)) < 1e-8 * np.max(np.abs(m.dynamics(0.0, jnp.zeros((1, 2)), None)) + 1)
+    assert not np.allclose(table["fixpoint.u_high"][0], table["fixpoint.u_high"][-1])

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 from jaxtyping import PRNGKeyArray
 
 from felice.networks.network import SpikingNetwork, per_neuron
-from felice.neuron_models import FHNRS, BistableCircuit
+from felice.neuron_models import FHNRS, BistableCircuit, NeuronModel
 
 
 def apply_mismatch(
@@ -37,12 +37,29 @@ def apply_mismatch(
     Returns:
         The mismatched network (same structure, per-neuron neuron parameters).
     """
+    m = mismatch_neurons(network.neuron, network.n_neurons, key, sigma_bias=sigma_bias,
+                         sigma_kappa=sigma_kappa)
+    return eqx.tree_at(lambda net: net.neuron, network, m)
+
+
+def mismatch_neurons(
+    model: NeuronModel,
+    n: int,
+    key: PRNGKeyArray,
+    *,
+    sigma_bias: float = 0.1,
+    sigma_kappa: float = 0.02,
+) -> NeuronModel:
+    """`n` independently mismatched copies of `model` as one population (see `apply_mismatch`).
+
+    Returns:
+        The population model with per-neuron parameters (unit fields unchanged).
+    """
     if sigma_bias < 0 or sigma_kappa < 0:
         raise ValueError(
             f"sigma_bias and sigma_kappa must be >= 0, got {sigma_bias!r}, {sigma_kappa!r}"
         )
-    n = network.n_neurons
-    m = per_neuron(network.neuron, n)
+    m = per_neuron(model, n)
     k_bias, k_kappa = jax.random.split(key)
     dtype = m.dtype
     r = 1.0 + sigma_kappa * jax.random.normal(k_kappa, (n,), dtype)
@@ -63,5 +80,4 @@ def apply_mismatch(
         new = dict(alpha=m.alpha * bias[:, 0], sigma=m.sigma * bias[:, 1], beta=m.beta * r)
     else:
         raise ValueError(f"no mismatch model for {type(m).__name__}")
-    m = eqx.tree_at(lambda x: [getattr(x, k) for k in new], m, list(new.values()))
-    return eqx.tree_at(lambda net: net.neuron, network, m)
+    return eqx.tree_at(lambda x: [getattr(x, k) for k in new], m, list(new.values()))

@@ -3,7 +3,7 @@
 import sys
 import types
 
-from felice.sweep.builtins import fi_curve, regime_map
+from felice.sweep.builtins import fi_curve, fixpoint_curve, mismatch_robustness, regime_map
 from felice.sweep.metrics import Regime, RegimeFromSpikes, SpikeCount, SpikeRate
 from felice.sweep.plot import plot_fi_curve, plot_heatmap, plot_regime_map
 from felice.sweep.run import auto_chunk_size, chunk_model, sweep
@@ -19,8 +19,10 @@ __all__ = [
     "auto_chunk_size",
     "chunk_model",
     "fi_curve",
+    "fixpoint_curve",
     "grid",
     "latin_hypercube",
+    "mismatch_robustness",
     "plot_fi_curve",
     "plot_heatmap",
     "plot_regime_map",

@@ -1,10 +1,14 @@
-"""Ready-made sweeps: f–I curve and regime map."""
+"""Ready-made sweeps: f–I curve, regime map, fixpoints against bias, mismatch robustness."""
 
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 from jaxtyping import ArrayLike, Float
 
+from felice.networks.mismatch import mismatch_neurons
+from felice.neuron_models import BistableCircuit
 from felice.neuron_models.base import NeuronModel
 from felice.sweep.metrics import RegimeFromSpikes, SpikeCount, SpikeRate
 from felice.sweep.run import sweep
@@ -69,4 +73,87 @@ def regime_map(
         raise ValueError(f"t_start must be in [0, t1), got t_start={t_start}, t1={t1}")
     points = grid(**{x[0]: x[1], y[0]: y[1]})
     metrics = dict(regime=classifier or RegimeFromSpikes(t_start), rate=SpikeRate(t_start))
+    return sweep(model, points, metrics, t1=t1, **kwargs)
+
+
+def _fixpoints(model: BistableCircuit, result: Any) -> dict[str, jax.Array]:
+    """Both stable fixpoints (u, v) in V per point; NaN where none was found."""
+    fp = model.stable_fixpoints()
+    return {"u_high": fp[:, 0, 0], "v_high": fp[:, 0, 1], "u_low": fp[:, 1, 0],
+            "v_low": fp[:, 1, 1]}
+
+
+def fixpoint_curve(
+    model: BistableCircuit, I_bias: Float[ArrayLike, " n"], **kwargs: Any
+) -> SweepTable:
+    """Stable fixpoint locations of a WereRabbit/Boomerang circuit against its bias current.
+
+    I_bias is the model's current unit (one per population), so the sweep runs over
+    α = I_n0/I_bias with I_n0 = α·I_bias of `model` held fixed; σ is the ratio
+    I_a/I_bias, so it stays as it is (as `from_circuit` builds it). Fixpoint voltages do
+    not depend on the time unit C/I_bias, so this is the fixpoint-vs-bias curve.
+
+    Args:
+        model: the nominal bistable model.
+        I_bias: bias currents in A, shape `(n,)`.
+        **kwargs: passed to `felice.sweep.sweep` (no simulation is run).
+
+    Returns:
+        Table with parameter columns `I_bias` (A) and `alpha`, and metric columns
+        `fixpoint.u_high`, `fixpoint.v_high` (the fixpoint with u > v), `fixpoint.u_low`,
+        `fixpoint.v_low`, in V.
+    """
+    if not isinstance(model, BistableCircuit):
+        raise ValueError(f"model must be WereRabbit or Boomerang, got {type(model).__name__}")
+    I_bias = np.asarray(I_bias, float)
+    if I_bias.ndim != 1 or not np.all(I_bias > 0):
+        raise ValueError(f"I_bias must be a 1-D array of positive currents, got {I_bias}")
+    I_n0 = float(model.alpha) * float(model.I_bias)
+    table = sweep(model, {"alpha": I_n0 / I_bias}, {"fixpoint": _fixpoints}, t1=None, **kwargs)
+    return SweepTable({"I_bias": I_bias, **table.columns}, ("I_bias", "alpha"))
+
+
+def mismatch_robustness(
+    model: NeuronModel,
+    n: int,
+    metrics: dict,
+    *,
+    seed: int,
+    sigma_bias: float = 0.1,
+    sigma_kappa: float = 0.02,
+    t1: float | None,
+    **kwargs: Any,
+) -> SweepTable:
+    """`metrics` over `n` random mismatched copies of `model` (seeded, reproducible).
+
+    Each point carries its own log-normal bias-current factors and κ factor, applied as
+    `felice.networks.mismatch.mismatch_neurons` does (FHNRS: element gains, g, I_app, and κ through
+    C, τ, δ, E_rev, V_th; bistable: α, σ, β). The table's parameter columns are every
+    parameter that the mismatch changed, so each point can be rebuilt from its row.
+
+    Args:
+        model: the nominal model (scalar parameters).
+        n: number of mismatched samples (≥ 1).
+        metrics: as for `felice.sweep.sweep`.
+        seed: seed of the random factors.
+        sigma_bias, sigma_kappa: relative spreads (≥ 0) of bias currents and of κ.
+        t1: simulation end time, or None for analysis-only metrics.
+        **kwargs: passed to `felice.sweep.sweep`.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be an integer ≥ 1, got n={n!r}")
+    mm = mismatch_neurons(model, n, jax.random.PRNGKey(seed), sigma_bias=sigma_bias,
+                          sigma_kappa=sigma_kappa)
+    nominal = model._param_values()
+    points = {}
+    for name, value in mm._param_values().items():
+        if name in model._unit_fields:
+            continue
+        v = np.asarray(value).reshape(n, -1)
+        changed = ~np.all(v == np.asarray(jnp.broadcast_to(nominal[name], value.shape))
+                          .reshape(n, -1), axis=0)
+        for k in np.flatnonzero(changed):
+            points[f"{name}[{k}]" if model._core_ndim.get(name, 0) else name] = v[:, k]
+    if not points:
+        raise ValueError("sigma_bias and sigma_kappa are both 0: the mismatch varies nothing")
     return sweep(model, points, metrics, t1=t1, **kwargs)

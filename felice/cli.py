@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--out", default="felice_train",
                        help="output folder: config, metrics.jsonl, checkpoint/ (resumed if present), "
                             "hardware.json")
+    from felice.sweep.command import add_parser as add_sweep
+
+    add_sweep(sub)
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -54,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
                                  card=args.card, out=args.out, timeout=args.timeout)
     elif args.command == "train":
         return _train(args)
+    elif args.command == "sweep":
+        from felice.sweep.command import run_sweep_command
+
+        return run_sweep_command(args)
     return 0
 
 

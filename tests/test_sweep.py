@@ -277,5 +277,18 @@ def test_fixpoint_curve_matches_circuits_built_per_bias():
         np.testing.assert_allclose(got, fp, rtol=1e-9, atol=1e-12)
         # Each reported point is a fixpoint of the independently built circuit.
         res = m.dynamics(0.0, jnp.asarray(got), None)
-        assert np.max(np.abs(res)) < 1e-8 * np.max(np.abs(m.dynamics(0.0, jnp.zeros((1, 2)), None)) + 1)
+        scale = np.max(np.abs(m.dynamics(0.0, jnp.zeros((1, 2)), None))) + 1.0
+        assert np.max(np.abs(res)) < 1e-8 * scale
     assert not np.allclose(table["fixpoint.u_high"][0], table["fixpoint.u_high"][-1])
+
+
+def test_bursting_set_is_labelled_bursting():
+    # Ribar's bursting set bursts at I_app = -2 (FHNRS.bursting docstring); with the slow
+    # negative conductance off (a[2] = 0) the same circuit can only spike tonically.
+    model = felice.FHNRS.bursting(dtype=jnp.float64)
+    points = {"I_app": np.array([-2.0, -2.0, -3.0]), "a[2]": np.array([-1.5, 0.0, -1.5])}
+    table = felice.sweep(model, points, dict(regime=RegimeFromSpikes(1500.0)), t1=6000.0,
+                         max_spikes=512, chunk_size=4)
+    assert table["regime"][0] == Regime.BURSTING
+    assert table["regime"][1] != Regime.BURSTING
+    assert table["regime"][2] == Regime.REST

@@ -35,10 +35,10 @@ I_RANGE = (-1.2, 1.2)
 REPEATS = 2  # felice and vmap: best of two (a shared machine); scipy: one pass
 
 
-def felice_counts(currents, chunk_size):
+def felice_counts(currents, chunk_size, dtmax):
     model = felice.FHNRS(dtype=jnp.float64)
     metric = dict(count=felice.sweep.SpikeCount(0.0))
-    kw = dict(t1=T1, rtol=RTOL, atol=ATOL, max_spikes=64, chunk_size=chunk_size)
+    kw = dict(t1=T1, rtol=RTOL, atol=ATOL, max_spikes=64, chunk_size=chunk_size, dtmax=dtmax)
     felice.sweep(model, {"I_app": currents[:chunk_size]}, metric, **kw)  # compile
     times = []
     for _ in range(REPEATS):
@@ -109,7 +109,10 @@ def main():
     currents = np.linspace(*I_RANGE, args.n)
     chunk = args.chunk_size or felice.sweep.auto_chunk_size(
         args.n, felice.FHNRS(), {}, jax.devices())
-    f_counts, f_time = felice_counts(currents, chunk)
+    # dtmax=None: the same step-size control as the baselines (no step bound); the
+    # default "auto" bound keeps gradients finite and is timed too.
+    f_counts, f_time = felice_counts(currents, chunk, None)
+    a_counts, a_time = felice_counts(currents, chunk, "auto")
     rng = np.random.default_rng(0)
     idx_s = np.sort(rng.choice(args.n, min(args.n_scipy, args.n), replace=False))
     idx_v = np.sort(rng.choice(args.n, min(args.n_vmap, args.n), replace=False))
@@ -122,7 +125,8 @@ def main():
         problem=f"FHNRS f-I sweep, I_app in {I_RANGE}, T = {T1} model units, spike counts, "
                 f"tsit5/RK45 rtol={RTOL} atol={ATOL}, float64",
         n_points=args.n, chunk_size=chunk,
-        felice_s=f_time,
+        felice_s=f_time, felice_dtmax_auto_s=a_time,
+        counts_equal_dtmax_auto=bool(np.array_equal(a_counts, f_counts)),
         scipy_points=int(idx_s.size), scipy_s=s_time, scipy_extrapolated_s=s_full,
         vmap_points=int(idx_v.size), vmap_s=v_time, vmap_extrapolated_s=v_full,
         speedup_vs_scipy=s_full / f_time, speedup_vs_vmap=v_full / f_time,

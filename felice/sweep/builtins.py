@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -76,9 +77,14 @@ def regime_map(
     return sweep(model, points, metrics, t1=t1, **kwargs)
 
 
+@eqx.filter_jit
+def _stable_fixpoints(model: BistableCircuit) -> jax.Array:
+    return model.stable_fixpoints()
+
+
 def _fixpoints(model: BistableCircuit, result: Any) -> dict[str, jax.Array]:
     """Both stable fixpoints (u, v) in V per point; NaN where none was found."""
-    fp = model.stable_fixpoints()
+    fp = _stable_fixpoints(model)
     return {"u_high": fp[:, 0, 0], "v_high": fp[:, 0, 1], "u_low": fp[:, 1, 0],
             "v_low": fp[:, 1, 1]}
 

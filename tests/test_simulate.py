@@ -282,3 +282,11 @@ def test_float32_default():
     result = felice.simulate(FHNRS(I_app=0.5), t1=30.0, saveat=4)
     assert result.ys.dtype == jnp.float32 and result.spike_times.dtype == jnp.float32
     assert int(result.spike_counts[0]) >= 1
+
+
+def test_models_that_change_state_on_spikes_are_refused():
+    from felice.networks import SpikingNetwork
+
+    net = SpikingNetwork.feedforward("fhnrs", (2, 3), key=jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match="reset_spiked"):
+        simulate(net, t1=1.0)

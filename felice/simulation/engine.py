@@ -193,6 +193,13 @@ def simulate(
     if autodiff not in ("reverse", "forward"):
         raise ValueError(f"autodiff must be 'reverse' or 'forward', got autodiff={autodiff!r}")
     solver_ = resolve_solver(solver, dt)
+    if type(model).reset_spiked is not NeuronModel.reset_spiked:
+        # Delivering spikes at their exact times needs steps cut at each spike.
+        raise ValueError(
+            f"model={type(model).__name__} changes its state when it spikes (reset_spiked); "
+            "felice.simulate supports models whose spikes are part of their continuous "
+            "dynamics only: use felice.networks.simulate_fixed for networks"
+        )
 
     if y0 is None:
         y0 = model.init_state(n_neurons or model._population_size() or 1)

@@ -290,3 +290,19 @@ def test_models_that_change_state_on_spikes_are_refused():
     net = SpikingNetwork.feedforward("fhnrs", (2, 3), key=jax.random.PRNGKey(0))
     with pytest.raises(ValueError, match="reset_spiked"):
         simulate(net, t1=1.0)
+
+
+def test_vmap_over_input_spike_trains_equals_a_loop():
+    model = FHNRS(I_app=-0.6, tau_syn=2.0, dtype=F64)
+    y0 = model.equilibrium()
+
+    def first_spike(kick_time):
+        train = SpikeTrain(jnp.stack([kick_time, kick_time + 1.0]), 0, 2.0)
+        return simulate(model, t1=30.0, y0=y0, inputs=train, **TIGHT).spike_times[0, 0]
+
+    kick_times = jnp.asarray([2.0, 5.5, 9.0], F64)
+    batched = jax.vmap(first_spike)(kick_times)
+    looped = [first_spike(t) for t in kick_times]
+    np.testing.assert_allclose(batched, looped, rtol=1e-12)
+    assert np.all(np.isfinite(np.asarray(batched)))
+    np.testing.assert_allclose(np.diff(np.asarray(batched)), np.diff(np.asarray(kick_times)), rtol=1e-6)

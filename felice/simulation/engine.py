@@ -47,8 +47,8 @@ def _split_inputs(inputs: Inputs) -> tuple[list[CurrentInput], SpikeTrain | None
     if len(trains) == 1:
         return currents, trains[0]
     return currents, SpikeTrain(
-        np.concatenate([t.times for t in trains]),
-        np.concatenate([t.targets for t in trains]),
+        jnp.concatenate([t.times for t in trains]),
+        jnp.concatenate([t.targets for t in trains]),
         jnp.concatenate([t.weights for t in trains]),
     )
 
@@ -210,15 +210,12 @@ def simulate(
 
     currents, train = _split_inputs(inputs)
     save_ts = _save_times(saveat, t0_f, t1_f)
-    kick_times = np.zeros(0)
-    if train is not None:
-        times = np.asarray(train.times)
+    if train is not None and not isinstance(train.targets, jax.core.Tracer):
         targets = np.asarray(train.targets)
-        if np.any(targets >= n):
+        if targets.size and targets.max() >= n:
             raise ValueError(f"SpikeTrain targets must be < n_neurons={n}, got {targets.max()}")
-        kick_times = np.unique(times[(times >= t0_f) & (times <= t1_f)])
-    # Times the solver must step onto: input spikes, current jumps, save times and t1.
-    stops = [kick_times, np.asarray([t1_f]), *[np.asarray(c.breakpoints(), float) for c in currents]]
+    # Times the solver must step onto besides the input spikes: current jumps, saves, t1.
+    stops = [np.asarray([t1_f]), *[np.asarray(c.breakpoints(), float) for c in currents]]
     if save_ts is not None:
         stops.append(save_ts)
     stops = np.unique(np.concatenate(stops))
@@ -231,11 +228,11 @@ def simulate(
         max_spikes=int(max_spikes), max_steps=int(max_steps), spike_samples=int(spike_samples),
         kind="checkpointed" if autodiff == "reverse" else "lax", progress=bool(progress),
         throw=bool(throw), n_save=0 if save_ts is None else int(save_ts.size),
-        kick0=bool(np.any(kick_times == t0_f)), save0=bool(save_ts is not None and save_ts[0] == t0_f),
+        save0=bool(save_ts is not None and save_ts[0] == t0_f),
     )
     dtype = y0.dtype
     return _run(
-        model, y0, currents, train, jnp.asarray(stops, dtype), jnp.asarray(kick_times, dtype),
+        model, y0, currents, train, jnp.asarray(stops, dtype),
         None if save_ts is None else jnp.asarray(save_ts, dtype), config,
     )
 
@@ -257,7 +254,6 @@ class _Config(eqx.Module):
     progress: bool
     throw: bool
     n_save: int
-    kick0: bool
     save0: bool
 
 
@@ -268,7 +264,6 @@ def _run(
     currents: list[CurrentInput],
     train: SpikeTrain | None,
     stops: Array,
-    kick_times: Array,
     save_ts: Array | None,
     config: _Config,
 ) -> SimulationResult:
@@ -289,13 +284,20 @@ def _run(
                                   if jnp.ndim(t) else t, input_shape).astype(dtype)
         return {"I_ext": sum(jnp.broadcast_to(c(t_full), input_shape) for c in currents)}
 
-    def kick(y: Array, t: Array) -> Array:
-        """Apply all input spikes at time `t`."""
-        at_t = jnp.asarray(train.times, dtype) == t
-        w = jnp.zeros(n, dtype).at[jnp.asarray(train.targets)].add(
-            jnp.where(at_t, train.weights.astype(dtype), 0.0)
-        )
-        return model.input_spike(y, w)
+    if train is not None:
+        # Every input time inside (t0, t1] is a stop too; the rest can never be reached.
+        kick_times = jax.lax.stop_gradient(train.times.astype(dtype))
+        stops = jnp.sort(jnp.concatenate([stops, jnp.clip(kick_times, config.t0, config.t1)]))
+
+    def kick(y: Array, t: Array) -> tuple[Array, Array]:
+        """Apply all input spikes at time `t`; also say whether there were any."""
+        at_t = kick_times == t
+        w = jnp.zeros(n, dtype).at[train.targets].add(jnp.where(at_t, train.weights.astype(dtype), 0.0))
+        return model.input_spike(y, w), jnp.any(at_t)
+
+    def next_stop(t: Array) -> Array:
+        """The first stop after t (t1 is the last stop)."""
+        return stops[jnp.minimum(jnp.searchsorted(stops, t, side="right"), stops.shape[0] - 1)]
 
     t0_j = jnp.asarray(config.t0, dtype)
     t1_j = jnp.asarray(config.t1, dtype)
@@ -307,17 +309,17 @@ def _run(
         dtmax = _stable_dtmax(model, y0, args_at(t0_j)) if config.dtmax == "auto" else config.dtmax
         controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, dtmax=dtmax)
 
-    if config.kick0:
-        y0 = kick(y0, t0_j)
+    if train is not None:
+        y0 = kick(y0, t0_j)[0]
     tprev = t0_j
     if fixed:
-        tnext = jnp.minimum(t0_j + dt, stops[0])
+        tnext = jnp.minimum(t0_j + dt, next_stop(t0_j))
         controller_state = None
     else:
         tnext, controller_state = controller.init(
             term, t0_j, t1_j, y0, None, None, solver_.func, solver_.error_order(term)
         )
-        tnext = jnp.minimum(tnext, stops[0])
+        tnext = jnp.minimum(tnext, next_stop(t0_j))
     solver_state = solver_.init(term, t0_j, tnext, y0, None)
     max_spikes = config.max_spikes
     armed0 = model.spike_condition(t0_j, y0, args_at(t0_j)) < 0
@@ -333,7 +335,7 @@ def _run(
         made_jump=jnp.asarray(False), armed=armed0,
         spike_times=jnp.full((n, max_spikes), jnp.inf, dtype),
         spike_counts=jnp.zeros(n, jnp.int32), ys=ys0, save_idx=save_idx0,
-        stop_idx=jnp.asarray(0), n_steps=jnp.asarray(0), n_accepted=jnp.asarray(0),
+        n_steps=jnp.asarray(0), n_accepted=jnp.asarray(0),
         status=jnp.asarray(int(Status.OK), jnp.int32), percent=jnp.asarray(0, jnp.int32),
     )
     reporter = _Progress() if config.progress else None
@@ -378,15 +380,13 @@ def _run(
         y_new = y_b
         made_jump = jnp.asarray(False)
         if train is not None:
-            is_kick = jnp.any(kick_times == t_b)
-            y_kicked = kick(y_b, t_b)
+            y_kicked, is_kick = kick(y_b, t_b)
             y_new = jnp.where(is_kick, y_kicked, y_b)
             rearm = model.spike_condition(t_b, y_new, args_at(t_b)) < 0
             armed = armed | (keep & is_kick & rearm)
             made_jump = is_kick
         # Current discontinuities also invalidate first-same-as-last stages.
-        at_stop = t_b == stops[jnp.minimum(c["stop_idx"], stops.shape[0] - 1)]
-        made_jump = made_jump | at_stop
+        made_jump = made_jump | (t_b == next_stop(t_a))
 
         # Save.
         ys = c["ys"]
@@ -399,9 +399,7 @@ def _run(
             save_idx = save_idx + is_save
 
         # Next step: no further than the next stop (input, save or current breakpoint).
-        stop_idx = c["stop_idx"] + (keep & at_stop)
-        next_stop = stops[jnp.minimum(stop_idx, stops.shape[0] - 1)]
-        next_t1 = jnp.minimum(next_t1_proposed, next_stop)
+        next_t1 = jnp.minimum(next_t1_proposed, next_stop(t_new))
 
         finite = jnp.all(jnp.isfinite(y_new))
         status = c["status"]
@@ -421,7 +419,7 @@ def _run(
             armed=armed,
             spike_times=spike_times,
             spike_counts=spike_counts,
-            ys=ys, save_idx=save_idx, stop_idx=stop_idx,
+            ys=ys, save_idx=save_idx,
             n_steps=c["n_steps"] + 1, n_accepted=c["n_accepted"] + keep,
             status=status, percent=c["percent"],
         )

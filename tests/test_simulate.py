@@ -284,25 +284,58 @@ def test_float32_default():
     assert int(result.spike_counts[0]) >= 1
 
 
-def test_models_that_change_state_on_spikes_are_refused():
-    from felice.networks import SpikingNetwork
+def test_network_spikes_are_delivered_at_their_exact_times():
+    """Neuron 0 drives neuron 1 through a synapse; scipy reference with a jump at each spike."""
+    from felice.networks import Connection, SpikingNetwork
 
-    net = SpikingNetwork.feedforward("fhnrs", (2, 3), key=jax.random.PRNGKey(0))
-    with pytest.raises(ValueError, match="reset_spiked"):
-        simulate(net, t1=1.0)
+    w = 2.5
+    neuron = FHNRS(I_app=jnp.asarray([0.5, -0.6]), tau_syn=2.0, dtype=F64)
+    net = SpikingNetwork(neuron, Connection(jnp.zeros((1, 2), F64)),
+                         Connection(jnp.asarray([[0.0, w], [0.0, 0.0]], F64)), (1, 1))
+    y0 = jnp.asarray([[0.0, 0.0, 0.0], [-0.6, -0.6, 0.0]], F64)
+    T = 120.0
+    result = simulate(net, t1=T, y0=y0, **TIGHT)
+
+    I_app = np.array([0.5, -0.6])
+
+    def rhs(t, y):
+        V, Vs, I = y[:2], y[2:4], y[4:]
+        return np.concatenate([I_app + I - V + 2 * np.tanh(V) - 2 * np.tanh(Vs),
+                               (V - Vs) / 50.0, -I / 2.0])
+
+    def spike0(t, y):
+        return y[0] - 2.0
+
+    def spike1(t, y):
+        return y[1] - 2.0
+
+    spike0.terminal, spike0.direction, spike1.direction = True, 1, 1
+    y, t, times = np.array([0.0, -0.6, 0.0, -0.6, 0.0, 0.0]), 0.0, ([], [])
+    while t < T:
+        sol = solve_ivp(rhs, (t, T), y, method="DOP853", events=[spike0, spike1],
+                        rtol=1e-11, atol=1e-13)
+        times[1].extend(sol.t_events[1])
+        y, t = sol.y[:, -1], sol.t[-1]
+        if sol.status == 1:  # neuron 0 spiked: deliver w to neuron 1
+            times[0].append(t)
+            y = y.copy()
+            y[5] += w
+            y[0] = 2.0 + 1e-12  # step past the event so it does not fire again
+    assert len(times[0]) >= 2 and len(times[1]) >= 2
+    for i in (0, 1):
+        k = len(times[i])
+        assert int(result.spike_counts[i]) == k
+        np.testing.assert_allclose(np.asarray(result.spike_times[i, :k]), times[i], rtol=1e-6)
 
 
-def test_vmap_over_input_spike_trains_equals_a_loop():
-    model = FHNRS(I_app=-0.6, tau_syn=2.0, dtype=F64)
-    y0 = model.equilibrium()
+def test_network_in_isolation_matches_its_neurons():
+    """With no synapses a network simulates exactly like its neuron population."""
+    from felice.networks import Connection, SpikingNetwork
 
-    def first_spike(kick_time):
-        train = SpikeTrain(jnp.stack([kick_time, kick_time + 1.0]), 0, 2.0)
-        return simulate(model, t1=30.0, y0=y0, inputs=train, **TIGHT).spike_times[0, 0]
-
-    kick_times = jnp.asarray([2.0, 5.5, 9.0], F64)
-    batched = jax.vmap(first_spike)(kick_times)
-    looped = [first_spike(t) for t in kick_times]
-    np.testing.assert_allclose(batched, looped, rtol=1e-12)
-    assert np.all(np.isfinite(np.asarray(batched)))
-    np.testing.assert_allclose(np.diff(np.asarray(batched)), np.diff(np.asarray(kick_times)), rtol=1e-6)
+    neuron = FHNRS(I_app=jnp.asarray([0.5, 0.8]), dtype=F64)
+    net = SpikingNetwork(neuron, Connection(jnp.zeros((1, 2), F64)),
+                         Connection(jnp.zeros((2, 2), F64)), (1, 1))
+    a = simulate(net, t1=100.0, **TIGHT)
+    b = simulate(neuron, t1=100.0, y0=net.init_state(), **TIGHT)
+    np.testing.assert_array_equal(a.spike_counts, b.spike_counts)
+    np.testing.assert_allclose(a.spike_times, b.spike_times, rtol=1e-8)

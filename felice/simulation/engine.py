@@ -193,13 +193,6 @@ def simulate(
     if autodiff not in ("reverse", "forward"):
         raise ValueError(f"autodiff must be 'reverse' or 'forward', got autodiff={autodiff!r}")
     solver_ = resolve_solver(solver, dt)
-    if type(model).reset_spiked is not NeuronModel.reset_spiked:
-        # Delivering spikes at their exact times needs steps cut at each spike.
-        raise ValueError(
-            f"model={type(model).__name__} changes its state when it spikes (reset_spiked); "
-            "felice.simulate supports models whose spikes are part of their continuous "
-            "dynamics only: use felice.networks.simulate_fixed for networks"
-        )
 
     if y0 is None:
         y0 = model.init_state(n_neurons or model._population_size() or 1)
@@ -227,6 +220,7 @@ def simulate(
         dtmax=dtmax if dtmax is None or isinstance(dtmax, str) else float(dtmax),
         max_spikes=int(max_spikes), max_steps=int(max_steps), spike_samples=int(spike_samples),
         kind="checkpointed" if autodiff == "reverse" else "lax", progress=bool(progress),
+        cut=type(model).reset_spiked is not NeuronModel.reset_spiked,
         throw=bool(throw), n_save=0 if save_ts is None else int(save_ts.size),
         save0=bool(save_ts is not None and save_ts[0] == t0_f),
     )
@@ -255,6 +249,7 @@ class _Config(eqx.Module):
     throw: bool
     n_save: int
     save0: bool
+    cut: bool  # the model's spikes change its state: end each step at its first spike
 
 
 @eqx.filter_jit
@@ -365,41 +360,52 @@ def _run(
                 ctrl_result == diffrax.RESULTS.successful
             )
         next_t1_proposed = jax.lax.stop_gradient(next_t1_proposed)
-        t_new = jnp.where(keep, t_b, t_a)
 
         # Spikes in the accepted step.
         interp = solver_.interpolation_cls(t0=t_a, t1=t_b, **dense_info)
         h = t_b - t_a
         interior = t_a + jnp.asarray(np.linspace(0.0, 1.0, spike_samples + 1)[1:-1], dtype) * h
         samples = jnp.concatenate([y[None], jax.vmap(interp.evaluate)(interior), y_b[None]])
-        armed, spike_times, spike_counts, overflow = detect_spikes(
-            model, keep, t_a, h, samples, args_at, c["armed"], c["spike_times"], c["spike_counts"]
+        armed, spike_times, spike_counts, overflow, t_first, spiked = detect_spikes(
+            model, keep, t_a, h, samples, args_at, c["armed"], c["spike_times"],
+            c["spike_counts"], cut=config.cut,
         )
-
-        # Input kicks at the end of the step.
         y_new = y_b
-        made_jump = jnp.asarray(False)
+        t_end = t_b
+        cut = jnp.asarray(False)
+        if config.cut:
+            # The step ends at its first spike, where the spike changes the state.
+            cut = keep & jnp.isfinite(t_first)
+            t_cut = jnp.clip(jnp.where(cut, t_first, t_b), t_a, t_b)
+            y_new = jnp.where(cut, model.reset_spiked(interp.evaluate(t_cut), spiked), y_b)
+            t_end = jnp.where(cut, t_cut, t_b)
+
+        # Input kicks at the end of the step (unless it was cut short).
+        made_jump = cut
         if train is not None:
-            y_kicked, is_kick = kick(y_b, t_b)
-            y_new = jnp.where(is_kick, y_kicked, y_b)
-            rearm = model.spike_condition(t_b, y_new, args_at(t_b)) < 0
+            y_kicked, is_kick = kick(y_new, t_end)
+            is_kick = is_kick & ~cut
+            y_new = jnp.where(is_kick, y_kicked, y_new)
+            rearm = model.spike_condition(t_end, y_new, args_at(t_end)) < 0
             armed = armed | (keep & is_kick & rearm)
-            made_jump = is_kick
+            made_jump = made_jump | is_kick
         # Current discontinuities also invalidate first-same-as-last stages.
-        made_jump = made_jump | (t_b == next_stop(t_a))
+        made_jump = made_jump | ((t_b == next_stop(t_a)) & ~cut)
 
         # Save.
         ys = c["ys"]
         save_idx = c["save_idx"]
         if n_save:
-            is_save = keep & (save_idx < n_save) & (
+            is_save = keep & ~cut & (save_idx < n_save) & (
                 save_ts[jnp.minimum(save_idx, n_save - 1)] == t_b
             )
             ys = eqxi.buffer_at_set(ys, jnp.minimum(save_idx, n_save - 1), y_new, pred=is_save)
             save_idx = save_idx + is_save
 
         # Next step: no further than the next stop (input, save or current breakpoint).
-        next_t1 = jnp.minimum(next_t1_proposed, next_stop(t_new))
+        t_new = jnp.where(keep, t_end, t_a)
+        next_t1 = jax.lax.stop_gradient(next_t1_proposed + (t_new - jnp.where(keep, t_b, t_a)))
+        next_t1 = jnp.minimum(next_t1, next_stop(t_new))
 
         finite = jnp.all(jnp.isfinite(y_new))
         status = c["status"]

@@ -340,3 +340,10 @@ def test_network_in_isolation_matches_its_neurons():
     b = simulate(neuron, t1=100.0, y0=net.init_state(), **TIGHT)
     np.testing.assert_array_equal(a.spike_counts, b.spike_counts)
     np.testing.assert_allclose(a.spike_times, b.spike_times, rtol=1e-8)
+
+
+def test_a_kick_rearms_only_the_neurons_it_reaches():
+    model = WereRabbit(dtype=F64)
+    y0 = model.init_state(2)
+    result = simulate(model, t1=120.0, y0=y0, inputs=SpikeTrain([40.0], 0, -0.4), **TIGHT)
+    np.testing.assert_array_equal(result.spike_counts, [1, 0])

@@ -285,10 +285,11 @@ def _run(
         stops = jnp.sort(jnp.concatenate([stops, jnp.clip(kick_times, config.t0, config.t1)]))
 
     def kick(y: Array, t: Array) -> tuple[Array, Array]:
-        """Apply all input spikes at time `t`; also say whether there were any."""
+        """Apply all input spikes at time `t`; also return which neurons received one."""
         at_t = kick_times == t
         w = jnp.zeros(n, dtype).at[train.targets].add(jnp.where(at_t, train.weights.astype(dtype), 0.0))
-        return model.input_spike(y, w), jnp.any(at_t)
+        hit = jnp.zeros(n, bool).at[train.targets].max(at_t)
+        return model.input_spike(y, w), hit
 
     def next_stop(t: Array) -> Array:
         """The first stop after t (t1 is the last stop)."""
@@ -383,11 +384,13 @@ def _run(
         # Input kicks at the end of the step (unless it was cut short).
         made_jump = cut
         if train is not None:
-            y_kicked, is_kick = kick(y_new, t_end)
-            is_kick = is_kick & ~cut
+            y_kicked, hit = kick(y_new, t_end)
+            hit = hit & ~cut
+            is_kick = jnp.any(hit)
             y_new = jnp.where(is_kick, y_kicked, y_new)
+            # Only the neurons a kick reached are re-armed by it.
             rearm = model.spike_condition(t_end, y_new, args_at(t_end)) < 0
-            armed = armed | (keep & is_kick & rearm)
+            armed = armed | (keep & hit & rearm)
             made_jump = made_jump | is_kick
         # Current discontinuities also invalidate first-same-as-last stages.
         made_jump = made_jump | ((t_b == next_stop(t_a)) & ~cut)

@@ -7,15 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from felice.neuron_models import FHNRS, Boomerang, NeuronModel, WereRabbit
-from felice.units import format_si
+from felice.units import CIRCUIT_UNITS, format_si
 
-# Units of the hardware view's entries, for printing.
-_UNITS = {
-    "C": "F", "I_passive": "A", "I_B": "A", "tau": "s", "V_offset": "V", "E_rev": "V",
-    "I_app": "A", "tau_syn": "s", "V_th": "V", "U_t": "V", "I_bias": "A", "I_n0": "A",
-    "gamma": "/V", "rho": "/V", "w_u": "V", "w_v": "V", "time_unit": "s",
-    "voltage_unit": "V", "current_unit": "A",
-}
 
 
 def _solve(model: NeuronModel, y0: jnp.ndarray, t1: float, n_save: int = 1500):
@@ -39,7 +32,7 @@ def _describe(name: str, model: NeuronModel) -> str:
     lines = [f"{name}"]
     for key, value in model.to_circuit().items():
         value = np.asarray(value)
-        unit = _UNITS.get(key, "")
+        unit = CIRCUIT_UNITS.get(key, "")
         text = ", ".join(format_si(v, unit) for v in value.ravel())
         lines.append(f"  {key:<13} {text}")
     return "\n".join(lines)

@@ -10,7 +10,6 @@ from felice.neuron_models import FHNRS, Boomerang, NeuronModel, WereRabbit
 from felice.units import CIRCUIT_UNITS, format_si
 
 
-
 def _solve(model: NeuronModel, y0: jnp.ndarray, t1: float, n_save: int = 1500):
     """Adaptive Tsit5 solve of `model` from `y0` over [0, t1] model time units."""
     ts = jnp.linspace(0.0, t1, n_save)

@@ -137,7 +137,8 @@ class Emitter(eqx.Module):
         self.t1, self.t0 = t1_f, t0_f
         self.n_save = int(n_save)
         self.n_neurons = n_neurons
-        self.solver, self.dt, self.rtol, self.atol, self.dtmax = solver, dt, float(rtol), float(atol), dtmax
+        self.solver, self.dt, self.dtmax = solver, dt, dtmax
+        self.rtol, self.atol = float(rtol), float(atol)
         self.max_spikes, self.max_steps = int(max_spikes), int(max_steps)
         self.autodiff, self.throw = autodiff, bool(throw)
 
@@ -157,10 +158,13 @@ class Emitter(eqx.Module):
     def settings(self) -> dict[str, Any]:
         """The simulation settings as plain Python values (for the manifest)."""
         solver = self.solver if isinstance(self.solver, str) else type(self.solver).__name__
+        dtmax = self.dtmax
+        if dtmax is not None and not isinstance(dtmax, str):
+            dtmax = float(dtmax)
         return dict(
             t0=self.t0, t1=self.t1, time_unit="model", n_save=self.n_save, n_neurons=self.n_neurons,
             solver=solver, dt=self.dt, rtol=self.rtol, atol=self.atol,
-            dtmax=self.dtmax if self.dtmax is None or isinstance(self.dtmax, str) else float(self.dtmax),
+            dtmax=dtmax,
             max_spikes=self.max_spikes, max_steps=self.max_steps, autodiff=self.autodiff,
             throw=self.throw,
         )

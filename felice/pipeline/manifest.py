@@ -174,4 +174,4 @@ def load_results(path: str | Path) -> tuple[Readouts, dict[str, Any]]:
         value = np.asarray(_from_json(r["value"]), dtype=r["dtype"]).reshape(r["shape"])
         items[name] = Readout(value=jnp.asarray(value), unit=r["unit"], name=name,
                               status=jnp.asarray(r["status"], jnp.int32))
-    return Readouts(items), data["manifest"]
+    return Readouts(tuple(items.values())), data["manifest"]

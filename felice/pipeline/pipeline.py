@@ -3,12 +3,22 @@
 from collections.abc import Sequence
 
 import equinox as eqx
+import jax
+import jax.numpy as jnp
 
+from felice.neuron_models.base import NeuronModel
 from felice.pipeline.emitter import Emitter
 from felice.pipeline.field import Field
 from felice.pipeline.probe import Probe, ProbeContext
 from felice.pipeline.readout import Readouts
 from felice.pipeline.source import Source
+
+
+def _branch_names(model: NeuronModel) -> tuple[str, ...]:
+    """Names of the model's branch currents (found by tracing, nothing is computed)."""
+    n = model._population_size() or 1
+    y = jnp.zeros((n, model.n_state), model.dtype)
+    return tuple(jax.eval_shape(lambda m: m.currents(y), model))
 
 
 class Pipeline(eqx.Module):
@@ -55,6 +65,11 @@ class Pipeline(eqx.Module):
         """
         if not isinstance(emitter, Emitter):
             raise ValueError(f"expected an Emitter, got {emitter!r}")
+        if self.field is not None and self.field_input not in ("total", "supply"):
+            names = _branch_names(emitter.model)
+            if self.field_input not in names:
+                raise ValueError(f"unknown source {self.field_input!r}; known: total, supply, "
+                                 f"{', '.join(names)}")
         emission = emitter()
         sources = self.source(emission)
         signal = None

@@ -155,4 +155,4 @@ class Probe(eqx.Module):
             spec = PROBES[name]
             unit = context.field.unit if spec.unit == "field" else spec.unit
             out[name] = make_readout(name, spec.fn(context), unit, sim_ok, spec.allow_inf)
-        return Readouts(out)
+        return Readouts(tuple(out.values()))

@@ -51,9 +51,26 @@ class Readout(eqx.Module):
 
 
 class Readouts(eqx.Module):
-    """The readouts of one pipeline run, by probe name, in the order requested."""
+    """The readouts of one pipeline run, in the order requested (a pytree).
 
-    items: dict[str, Readout]
+    Attributes:
+        readouts: the `Readout`s, a tuple (a dict would be reordered by JAX).
+    """
+
+    readouts: tuple[Readout, ...]
+
+    def __init__(self, readouts: tuple[Readout, ...] | list[Readout]):
+        """Raises ValueError if two readouts share a name."""
+        readouts = tuple(readouts)
+        names = [r.name for r in readouts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"readout names must be distinct, got {names}")
+        self.readouts = readouts
+
+    @property
+    def items(self) -> dict[str, Readout]:
+        """The readouts by probe name, in order."""
+        return {r.name: r for r in self.readouts}
 
     def __getitem__(self, name: str) -> Readout:
         if name not in self.items:
@@ -61,22 +78,23 @@ class Readouts(eqx.Module):
         return self.items[name]
 
     def __iter__(self):
-        return iter(self.items)
+        return iter(self.names)
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self.readouts)
 
     @property
     def names(self) -> tuple[str, ...]:
         """Probe names, in order."""
-        return tuple(self.items)
+        return tuple(r.name for r in self.readouts)
 
     def table(self) -> str:
         """A plain-text table: name, unit, status and a summary (min/max) of each value."""
         from felice.units import format_si
 
         lines = [f"{'probe':<20} {'status':<28} value"]
-        for name, r in self.items.items():
+        for r in self.readouts:
+            name = r.name
             v = np.asarray(r.value)
             if v.size == 1:
                 text = format_si(float(v.reshape(())), r.unit)
@@ -93,7 +111,9 @@ class Readouts(eqx.Module):
         return "\n".join(lines)
 
 
-def make_readout(name: str, value: Array, unit: str, sim_ok: Array, allow_inf: bool = False) -> Readout:
+def make_readout(
+    name: str, value: Array, unit: str, sim_ok: Array, allow_inf: bool = False
+) -> Readout:
     """A `Readout` whose status combines the simulation status with the value's finiteness.
 
     Args:

@@ -12,7 +12,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from felice import FHNRS, Boomerang, WereRabbit
-from felice.inputs import SpikeTrain
+from felice.inputs import SpikeTrain, StepCurrent
 from felice.pipeline import (
     PROBES,
     Emitter,
@@ -40,8 +40,11 @@ def _fhnrs(I_B):
     return FHNRS.from_circuit(I_B=I_B, I_app=np.array([0.5e-9, 0.8e-9]), dtype=F64)
 
 
+STEP = StepCurrent(50.0, np.array([0.3, -0.2]))  # model current units (nA) from t = 50
+
+
 def _fhnrs_emitter(model):
-    return Emitter(model, t1=100.0, n_save=60, rtol=1e-10, atol=1e-12)
+    return Emitter(model, t1=100.0, n_save=60, inputs=STEP, rtol=1e-10, atol=1e-12)
 
 
 def _emitters():
@@ -105,21 +108,31 @@ def test_voltages_and_currents_in_si_units_match_an_independent_solve(three_runs
     # FHNRS hardware defaults: C = 1 pF, 1 nA per model current unit, 2U_t/κ = 71.43 mV.
     _, runs = three_runs
     emitter, r = runs["FHNRS"]
-    I_app = np.array([0.5, 0.8])
+    I_app, step = np.array([0.5, 0.8]), np.array([0.3, -0.2])
+
+    def I_in(t):
+        return I_app + (step if t >= 50.0 else 0.0)
 
     def rhs(t, y):
         V, Vs = y[:2], y[2:]
-        return np.concatenate([I_app - V + 2 * np.tanh(V) - 2 * np.tanh(Vs), (V - Vs) / 50.0])
+        return np.concatenate([I_in(t) - V + 2 * np.tanh(V) - 2 * np.tanh(Vs), (V - Vs) / 50.0])
 
     ts = np.linspace(0.0, emitter.t1, 60)
-    ref = solve_ivp(rhs, (0, emitter.t1), np.zeros(4), method="DOP853", t_eval=ts,
-                    rtol=1e-11, atol=1e-13)
+    before, after = ts[ts < 50.0], ts[ts >= 50.0]
+    kw = dict(method="DOP853", rtol=1e-11, atol=1e-13)
+    a = solve_ivp(rhs, (0, 50.0), np.zeros(4), t_eval=before, dense_output=True, **kw)
+    b = solve_ivp(rhs, (50.0, emitter.t1), a.sol(50.0), t_eval=after, **kw)
+    ys = np.concatenate([a.y, b.y], axis=1).T
     V_unit, t_unit = 2 * 0.025 / 0.7, 1e-12 * (2 * 0.025 / 0.7) / 1e-9
     np.testing.assert_allclose(r["time"].value, ts * t_unit, rtol=1e-12)
-    np.testing.assert_allclose(r["voltage"].value[..., 0], ref.y[:2].T * V_unit,
+    np.testing.assert_allclose(r["voltage"].value[..., 0], ys[:, :2] * V_unit,
                                rtol=1e-6, atol=1e-9)
+    # The applied branch carries I_app plus the input current, in A.
+    assert r["currents"].labels == ("app", "syn", "passive", "fast", "slow")
+    app = r["currents"].value[..., 0]
+    np.testing.assert_allclose(app, np.stack([I_in(t) for t in ts]) * 1e-9, rtol=1e-12)
     # Branch currents sum to C·dV/dt in A.
-    dVdt = np.stack([rhs(0, y)[:2] for y in ref.y.T]) * V_unit / t_unit
+    dVdt = np.stack([rhs(t, y)[:2] for t, y in zip(ts, ys, strict=True)]) * V_unit / t_unit
     np.testing.assert_allclose(np.sum(r["currents"].value, axis=-1), 1e-12 * dVdt,
                                rtol=1e-6, atol=1e-6 * np.abs(1e-12 * dVdt).max())
 
@@ -273,6 +286,7 @@ def test_manifest_round_trip_and_strict_json(three_runs, tmp_path):
             assert a.dtype == b.dtype and a.shape == b.shape
             np.testing.assert_array_equal(a, b)
             assert loaded[probe].unit == r[probe].unit
+            assert loaded[probe].labels == r[probe].labels
             assert int(loaded[probe].status) == int(r[probe].status)
         hw = info["model"]["hardware_SI"]
         circuit = emitter.model.to_circuit()
@@ -331,3 +345,15 @@ def test_bad_inputs_raise_clear_errors(three_runs):
     bad = Pipeline(["field"], field=SumField(), field_input="nope")
     with pytest.raises(ValueError, match="unknown source 'nope'; known: total, supply, app"):
         bad(runs["FHNRS"][0])
+
+
+def test_readout_status_reports_failed_simulations_and_undefined_entries():
+    from felice.pipeline.readout import make_readout
+
+    ok, failed = jnp.asarray(True), jnp.asarray(False)
+    assert int(make_readout("x", jnp.ones(3), "V", ok).status) == ReadoutStatus.OK
+    status = make_readout("x", jnp.ones(3), "V", failed).status
+    assert int(status) == ReadoutStatus.SIMULATION_FAILED
+    r = make_readout("x", jnp.asarray([1.0, jnp.inf]), "s", ok)
+    assert int(r.status) == ReadoutStatus.UNDEFINED and r.message.startswith("undefined")
+    assert int(make_readout("x", jnp.asarray([1.0, jnp.inf]), "s", ok, allow_inf=True).status) == 0

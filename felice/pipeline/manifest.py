@@ -149,6 +149,7 @@ def save_results(path: str | Path, readouts: Readouts, manifest: dict[str, Any])
         "readouts": {
             name: {
                 "value": r.value, "unit": r.unit, "status": int(r.status),
+                "labels": list(r.labels),
                 "dtype": str(np.asarray(r.value).dtype), "shape": list(np.shape(r.value)),
             }
             for name, r in readouts.items.items()
@@ -173,5 +174,6 @@ def load_results(path: str | Path) -> tuple[Readouts, dict[str, Any]]:
     for name, r in data["readouts"].items():
         value = np.asarray(_from_json(r["value"]), dtype=r["dtype"]).reshape(r["shape"])
         items[name] = Readout(value=jnp.asarray(value), unit=r["unit"], name=name,
-                              status=jnp.asarray(r["status"], jnp.int32))
+                              status=jnp.asarray(r["status"], jnp.int32),
+                              labels=tuple(r.get("labels", ())))
     return Readouts(tuple(items.values())), data["manifest"]

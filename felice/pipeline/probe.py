@@ -154,5 +154,6 @@ class Probe(eqx.Module):
         for name in self.names:
             spec = PROBES[name]
             unit = context.field.unit if spec.unit == "field" else spec.unit
-            out[name] = make_readout(name, spec.fn(context), unit, sim_ok, spec.allow_inf)
+            labels = context.sources.names if name == "currents" else ()
+            out[name] = make_readout(name, spec.fn(context), unit, sim_ok, spec.allow_inf, labels)
         return Readouts(tuple(out.values()))

@@ -32,12 +32,15 @@ class Readout(eqx.Module):
         unit: unit symbol ("s", "Hz", "V", "A", "W", "J", "A/m^3", "" for counts).
         name: the probe's name.
         status: a `ReadoutStatus` code as an integer array.
+        labels: names along the value's last axis (the branch names of "currents"),
+            or () when it has none.
     """
 
     value: Array
     unit: str = eqx.field(static=True)
     name: str = eqx.field(static=True)
     status: Int[Array, ""]
+    labels: tuple[str, ...] = eqx.field(static=True, default=())
 
     @property
     def ok(self) -> Array:
@@ -112,7 +115,12 @@ class Readouts(eqx.Module):
 
 
 def make_readout(
-    name: str, value: Array, unit: str, sim_ok: Array, allow_inf: bool = False
+    name: str,
+    value: Array,
+    unit: str,
+    sim_ok: Array,
+    allow_inf: bool = False,
+    labels: tuple[str, ...] = (),
 ) -> Readout:
     """A `Readout` whose status combines the simulation status with the value's finiteness.
 
@@ -121,6 +129,7 @@ def make_readout(
         value: the readout value.
         sim_ok: scalar boolean, the simulation succeeded.
         allow_inf: +inf is part of the value's encoding (padding of spike times).
+        labels: names along the value's last axis.
     """
     value = jnp.asarray(value)
     if jnp.issubdtype(value.dtype, jnp.floating):
@@ -132,4 +141,4 @@ def make_readout(
         ~sim_ok, int(ReadoutStatus.SIMULATION_FAILED),
         jnp.where(undefined, int(ReadoutStatus.UNDEFINED), int(ReadoutStatus.OK)),
     ).astype(jnp.int32)
-    return Readout(value=value, unit=unit, name=name, status=status)
+    return Readout(value=value, unit=unit, name=name, status=status, labels=tuple(labels))

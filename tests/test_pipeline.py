@@ -180,8 +180,9 @@ def test_point_source_matches_the_analytic_potential_and_falls_as_one_over_r():
                              sigma=sigma, r_min=1e-6)
     assert field.unit == "V"
     phi = np.asarray(field(jnp.full((1, 1), I0, F64)))[0]
-    expected = I0 / (4 * math.pi * sigma * r)  # 1.5915e-5·(10 µm / r) V
+    expected = I0 / (4 * math.pi * sigma * r)
     np.testing.assert_allclose(phi, expected, rtol=1e-6)
+    np.testing.assert_allclose(phi[0], 53.0516e-6, rtol=1e-5)  # by hand: 2 nA/(4π·0.3·10 µm)
     np.testing.assert_allclose(phi * r, phi[0] * r[0], rtol=1e-12)  # exactly 1/r
     assert np.all(np.diff(phi) < 0)
 

@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from felice import datasets, hardware, inputs, networks, surrogate, sweep
+from felice import datasets, hardware, inputs, networks, pipeline, surrogate, sweep
 from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit, get_model
 from felice.simulation import SimulationResult, Status, simulate
 
@@ -24,6 +24,7 @@ __all__ = [
     "hardware",
     "inputs",
     "networks",
+    "pipeline",
     "simulate",
     "surrogate",
     "sweep",

@@ -162,17 +162,20 @@ class SpikeTrain(eqx.Module):
     """Input spikes: each kicks its target neuron through `model.input_spike` at its time.
 
     The simulation steps exactly onto every input time (integration is split there);
-    spikes sharing a time and a target add their weights.
+    spikes sharing a time and a target add their weights. Times and targets are
+    array data, so one compiled simulation serves every spike train of the same
+    length (e.g. `jax.vmap` over input patterns); pad a shorter train with times
+    beyond `t1`.
 
     Attributes:
-        times: spike times in model time units, `n_spikes` floats, sorted on
-            construction (fixed data: gradients flow to the weights, not the times).
-        targets: index of the receiving neuron of each spike, `n_spikes` ints.
+        times: spike times in model time units, shape `(n_spikes,)` (not
+            differentiated: gradients flow to the weights).
+        targets: index of the receiving neuron of each spike, shape `(n_spikes,)`.
         weights: weight of each spike (model units of `input_spike`), shape `(n_spikes,)`.
     """
 
-    times: tuple[float, ...] = eqx.field(static=True)
-    targets: tuple[int, ...] = eqx.field(static=True)
+    times: Float[Array, " spikes"]
+    targets: Int[Array, " spikes"]
     weights: Float[Array, " spikes"]
 
     def __init__(
@@ -181,14 +184,17 @@ class SpikeTrain(eqx.Module):
         targets: Int[ArrayLike, " spikes"] | int = 0,
         weights: Float[ArrayLike, " spikes"] | float = 1.0,
     ):
-        times_np = _time("times", times).ravel()
-        order = np.argsort(times_np, kind="stable")
-        targets_np = np.broadcast_to(np.asarray(targets), times_np.shape)
-        if not np.issubdtype(targets_np.dtype, np.integer) or np.any(targets_np < 0):
-            raise ValueError(f"targets must be non-negative neuron indices, got targets={targets_np}")
+        check_finite("times", times)
+        times = jnp.ravel(jnp.asarray(times))
+        if not jnp.issubdtype(times.dtype, jnp.floating):
+            times = times.astype(float)
+        targets = jnp.broadcast_to(jnp.asarray(targets), times.shape)
+        if not jnp.issubdtype(targets.dtype, jnp.integer):
+            raise ValueError(f"targets must be integer neuron indices, got dtype {targets.dtype}")
+        concrete = None if isinstance(targets, jax.core.Tracer) else np.asarray(targets)
+        if concrete is not None and np.any(concrete < 0):
+            raise ValueError(f"targets must be non-negative neuron indices, got targets={concrete}")
         check_finite("weights", weights)
-        weights = jnp.broadcast_to(jnp.asarray(weights), times_np.shape)
-        # Times and targets are static (hashable tuples): they fix the integration grid.
-        self.times = tuple(float(x) for x in times_np[order])
-        self.targets = tuple(int(x) for x in targets_np[order])
-        self.weights = weights[order]
+        self.times = times
+        self.targets = targets.astype(jnp.int32)
+        self.weights = jnp.broadcast_to(jnp.asarray(weights), times.shape)

@@ -94,3 +94,22 @@ def test_config_validation():
         TrainConfig(dt=-1.0)
     with pytest.raises(ValueError, match="batch_size"):
         fit(TrainConfig(batch_size=1000), DATA["train"], progress=False)
+
+
+def test_event_engine_evaluates_the_same_network():
+    """felice.simulate runs a trained-style network like the fixed-step simulator does."""
+    import jax.numpy as jnp
+
+    from felice.datasets import yin_yang
+    from felice.training import build_network, event_scores, evaluate_events, forward, preset
+
+    config = preset("fhnrs", hidden=(4,))
+    network = build_network(config)
+    x, labels = yin_yang(8, 3)
+    xb = jnp.asarray(x, jnp.float32)
+    events = np.asarray(event_scores(network, xb, config))
+    fixed = np.asarray(forward(network, xb, config)[0])
+    assert np.corrcoef(events.ravel(), fixed.ravel())[0, 1] > 0.99
+    report = evaluate_events(network, x, labels, config, batch_size=8)
+    assert report["agreement"] >= 0.8
+    assert 0.0 <= report["accuracy"] <= 1.0

@@ -298,6 +298,9 @@ class FHNRS(NeuronModel):
             I_unit=I_unit,
             C_unit=C_unit,
             element_names=element_names,
+            # Read from the given τ, so that unit-setting values (C, I_passive) may be traced.
+            instantaneous=None if isinstance(tau, jax.core.Tracer)
+            else tuple(bool(z) for z in (np.asarray(tau, float).reshape(-1, I_B.shape[-1])[0] == 0)),
             dtype=dtype,
         )
 

@@ -47,8 +47,8 @@ def _split_inputs(inputs: Inputs) -> tuple[list[CurrentInput], SpikeTrain | None
     if len(trains) == 1:
         return currents, trains[0]
     return currents, SpikeTrain(
-        np.concatenate([t.times for t in trains]),
-        np.concatenate([t.targets for t in trains]),
+        jnp.concatenate([t.times for t in trains]),
+        jnp.concatenate([t.targets for t in trains]),
         jnp.concatenate([t.weights for t in trains]),
     )
 
@@ -203,15 +203,12 @@ def simulate(
 
     currents, train = _split_inputs(inputs)
     save_ts = _save_times(saveat, t0_f, t1_f)
-    kick_times = np.zeros(0)
-    if train is not None:
-        times = np.asarray(train.times)
+    if train is not None and not isinstance(train.targets, jax.core.Tracer):
         targets = np.asarray(train.targets)
-        if np.any(targets >= n):
+        if targets.size and targets.max() >= n:
             raise ValueError(f"SpikeTrain targets must be < n_neurons={n}, got {targets.max()}")
-        kick_times = np.unique(times[(times >= t0_f) & (times <= t1_f)])
-    # Times the solver must step onto: input spikes, current jumps, save times and t1.
-    stops = [kick_times, np.asarray([t1_f]), *[np.asarray(c.breakpoints(), float) for c in currents]]
+    # Times the solver must step onto besides the input spikes: current jumps, saves, t1.
+    stops = [np.asarray([t1_f]), *[np.asarray(c.breakpoints(), float) for c in currents]]
     if save_ts is not None:
         stops.append(save_ts)
     stops = np.unique(np.concatenate(stops))
@@ -223,12 +220,13 @@ def simulate(
         dtmax=dtmax if dtmax is None or isinstance(dtmax, str) else float(dtmax),
         max_spikes=int(max_spikes), max_steps=int(max_steps), spike_samples=int(spike_samples),
         kind="checkpointed" if autodiff == "reverse" else "lax", progress=bool(progress),
+        cut=type(model).reset_spiked is not NeuronModel.reset_spiked,
         throw=bool(throw), n_save=0 if save_ts is None else int(save_ts.size),
-        kick0=bool(np.any(kick_times == t0_f)), save0=bool(save_ts is not None and save_ts[0] == t0_f),
+        save0=bool(save_ts is not None and save_ts[0] == t0_f),
     )
     dtype = y0.dtype
     return _run(
-        model, y0, currents, train, jnp.asarray(stops, dtype), jnp.asarray(kick_times, dtype),
+        model, y0, currents, train, jnp.asarray(stops, dtype),
         None if save_ts is None else jnp.asarray(save_ts, dtype), config,
     )
 
@@ -250,8 +248,8 @@ class _Config(eqx.Module):
     progress: bool
     throw: bool
     n_save: int
-    kick0: bool
     save0: bool
+    cut: bool  # the model's spikes change its state: end each step at its first spike
 
 
 @eqx.filter_jit
@@ -261,7 +259,6 @@ def _run(
     currents: list[CurrentInput],
     train: SpikeTrain | None,
     stops: Array,
-    kick_times: Array,
     save_ts: Array | None,
     config: _Config,
 ) -> SimulationResult:
@@ -282,13 +279,21 @@ def _run(
                                   if jnp.ndim(t) else t, input_shape).astype(dtype)
         return {"I_ext": sum(jnp.broadcast_to(c(t_full), input_shape) for c in currents)}
 
-    def kick(y: Array, t: Array) -> Array:
-        """Apply all input spikes at time `t`."""
-        at_t = jnp.asarray(train.times, dtype) == t
-        w = jnp.zeros(n, dtype).at[jnp.asarray(train.targets)].add(
-            jnp.where(at_t, train.weights.astype(dtype), 0.0)
-        )
-        return model.input_spike(y, w)
+    if train is not None:
+        # Every input time inside (t0, t1] is a stop too; the rest can never be reached.
+        kick_times = jax.lax.stop_gradient(train.times.astype(dtype))
+        stops = jnp.sort(jnp.concatenate([stops, jnp.clip(kick_times, config.t0, config.t1)]))
+
+    def kick(y: Array, t: Array) -> tuple[Array, Array]:
+        """Apply all input spikes at time `t`; also return which neurons received one."""
+        at_t = kick_times == t
+        w = jnp.zeros(n, dtype).at[train.targets].add(jnp.where(at_t, train.weights.astype(dtype), 0.0))
+        hit = jnp.zeros(n, bool).at[train.targets].max(at_t)
+        return model.input_spike(y, w), hit
+
+    def next_stop(t: Array) -> Array:
+        """The first stop after t (t1 is the last stop)."""
+        return stops[jnp.minimum(jnp.searchsorted(stops, t, side="right"), stops.shape[0] - 1)]
 
     t0_j = jnp.asarray(config.t0, dtype)
     t1_j = jnp.asarray(config.t1, dtype)
@@ -300,17 +305,17 @@ def _run(
         dtmax = _stable_dtmax(model, y0, args_at(t0_j)) if config.dtmax == "auto" else config.dtmax
         controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, dtmax=dtmax)
 
-    if config.kick0:
-        y0 = kick(y0, t0_j)
+    if train is not None:
+        y0 = kick(y0, t0_j)[0]
     tprev = t0_j
     if fixed:
-        tnext = jnp.minimum(t0_j + dt, stops[0])
+        tnext = jnp.minimum(t0_j + dt, next_stop(t0_j))
         controller_state = None
     else:
         tnext, controller_state = controller.init(
             term, t0_j, t1_j, y0, None, None, solver_.func, solver_.error_order(term)
         )
-        tnext = jnp.minimum(tnext, stops[0])
+        tnext = jnp.minimum(tnext, next_stop(t0_j))
     solver_state = solver_.init(term, t0_j, tnext, y0, None)
     max_spikes = config.max_spikes
     armed0 = model.spike_condition(t0_j, y0, args_at(t0_j)) < 0
@@ -326,7 +331,7 @@ def _run(
         made_jump=jnp.asarray(False), armed=armed0,
         spike_times=jnp.full((n, max_spikes), jnp.inf, dtype),
         spike_counts=jnp.zeros(n, jnp.int32), ys=ys0, save_idx=save_idx0,
-        stop_idx=jnp.asarray(0), n_steps=jnp.asarray(0), n_accepted=jnp.asarray(0),
+        n_steps=jnp.asarray(0), n_accepted=jnp.asarray(0),
         status=jnp.asarray(int(Status.OK), jnp.int32), percent=jnp.asarray(0, jnp.int32),
     )
     reporter = _Progress() if config.progress else None
@@ -356,45 +361,54 @@ def _run(
                 ctrl_result == diffrax.RESULTS.successful
             )
         next_t1_proposed = jax.lax.stop_gradient(next_t1_proposed)
-        t_new = jnp.where(keep, t_b, t_a)
 
         # Spikes in the accepted step.
         interp = solver_.interpolation_cls(t0=t_a, t1=t_b, **dense_info)
         h = t_b - t_a
         interior = t_a + jnp.asarray(np.linspace(0.0, 1.0, spike_samples + 1)[1:-1], dtype) * h
         samples = jnp.concatenate([y[None], jax.vmap(interp.evaluate)(interior), y_b[None]])
-        armed, spike_times, spike_counts, overflow = detect_spikes(
-            model, keep, t_a, h, samples, args_at, c["armed"], c["spike_times"], c["spike_counts"]
+        armed, spike_times, spike_counts, overflow, t_first, spiked = detect_spikes(
+            model, keep, t_a, h, samples, args_at, c["armed"], c["spike_times"],
+            c["spike_counts"], cut=config.cut,
         )
-
-        # Input kicks at the end of the step.
         y_new = y_b
-        made_jump = jnp.asarray(False)
+        t_end = t_b
+        cut = jnp.asarray(False)
+        if config.cut:
+            # The step ends at its first spike, where the spike changes the state.
+            cut = keep & jnp.isfinite(t_first)
+            t_cut = jnp.clip(jnp.where(cut, t_first, t_b), t_a, t_b)
+            y_new = jnp.where(cut, model.reset_spiked(interp.evaluate(t_cut), spiked), y_b)
+            t_end = jnp.where(cut, t_cut, t_b)
+
+        # Input kicks at the end of the step (unless it was cut short).
+        made_jump = cut
         if train is not None:
-            is_kick = jnp.any(kick_times == t_b)
-            y_kicked = kick(y_b, t_b)
-            y_new = jnp.where(is_kick, y_kicked, y_b)
-            rearm = model.spike_condition(t_b, y_new, args_at(t_b)) < 0
-            armed = armed | (keep & is_kick & rearm)
-            made_jump = is_kick
+            y_kicked, hit = kick(y_new, t_end)
+            hit = hit & ~cut
+            is_kick = jnp.any(hit)
+            y_new = jnp.where(is_kick, y_kicked, y_new)
+            # Only the neurons a kick reached are re-armed by it.
+            rearm = model.spike_condition(t_end, y_new, args_at(t_end)) < 0
+            armed = armed | (keep & hit & rearm)
+            made_jump = made_jump | is_kick
         # Current discontinuities also invalidate first-same-as-last stages.
-        at_stop = t_b == stops[jnp.minimum(c["stop_idx"], stops.shape[0] - 1)]
-        made_jump = made_jump | at_stop
+        made_jump = made_jump | ((t_b == next_stop(t_a)) & ~cut)
 
         # Save.
         ys = c["ys"]
         save_idx = c["save_idx"]
         if n_save:
-            is_save = keep & (save_idx < n_save) & (
+            is_save = keep & ~cut & (save_idx < n_save) & (
                 save_ts[jnp.minimum(save_idx, n_save - 1)] == t_b
             )
             ys = eqxi.buffer_at_set(ys, jnp.minimum(save_idx, n_save - 1), y_new, pred=is_save)
             save_idx = save_idx + is_save
 
         # Next step: no further than the next stop (input, save or current breakpoint).
-        stop_idx = c["stop_idx"] + (keep & at_stop)
-        next_stop = stops[jnp.minimum(stop_idx, stops.shape[0] - 1)]
-        next_t1 = jnp.minimum(next_t1_proposed, next_stop)
+        t_new = jnp.where(keep, t_end, t_a)
+        next_t1 = jax.lax.stop_gradient(next_t1_proposed + (t_new - jnp.where(keep, t_b, t_a)))
+        next_t1 = jnp.minimum(next_t1, next_stop(t_new))
 
         finite = jnp.all(jnp.isfinite(y_new))
         status = c["status"]
@@ -414,7 +428,7 @@ def _run(
             armed=armed,
             spike_times=spike_times,
             spike_counts=spike_counts,
-            ys=ys, save_idx=save_idx, stop_idx=stop_idx,
+            ys=ys, save_idx=save_idx,
             n_steps=c["n_steps"] + 1, n_accepted=c["n_accepted"] + keep,
             status=status, percent=c["percent"],
         )

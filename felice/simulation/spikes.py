@@ -50,8 +50,13 @@ def detect_spikes(
     armed: Bool[Array, " neurons"],
     spike_times: Float[Array, "neurons max_spikes"],
     spike_counts: Int[Array, " neurons"],
-) -> tuple[Array, Array, Array, Array]:
+    cut: bool = False,
+) -> tuple[Array, Array, Array, Array, Array, Array]:
     """Find the spikes of all neurons in one step and append them to the buffers.
+
+    With `cut` (for models whose spikes change the state), only the earliest spikes
+    of the step are recorded (every neuron spiking within a few ulps of the first):
+    the caller ends the step there and applies `model.reset_spiked`.
 
     Args:
         model: the neuron model.
@@ -63,8 +68,10 @@ def detect_spikes(
         spike_times, spike_counts: the spike buffers so far.
 
     Returns:
-        `(armed, spike_times, spike_counts, overflow)`, overflow a boolean scalar: some
-        neuron spiked with a full buffer.
+        `(armed, spike_times, spike_counts, overflow, t_first, spiked)`: overflow a
+        boolean scalar (some neuron spiked with a full buffer); with `cut`, t_first the
+        time of the earliest spike in the step (+inf if none) and spiked the neurons
+        that spiked then, shape `(n_neurons,)` (otherwise +inf and all False).
     """
     n_sub = samples.shape[0] - 1
     n = samples.shape[1]
@@ -126,6 +133,25 @@ def detect_spikes(
 
     overflow = jnp.asarray(False)
     rows = jnp.arange(n)
+    if cut:
+        mask = jnp.any(remaining, axis=0)
+        k = jnp.argmax(remaining, axis=0)
+        t_spike = jax.lax.cond(
+            jnp.any(mask), refine, lambda k, mask: jnp.full(n, t_a + h, dtype), k, mask
+        )
+        t_first = jnp.min(jnp.where(mask, t_spike, jnp.inf))
+        tol = 64 * jnp.finfo(dtype).eps * jnp.maximum(jnp.abs(t_a) + h, 1.0)
+        spiked = mask & (t_spike <= t_first + tol)
+        column = jnp.where(spiked, spike_counts, max_spikes)
+        spike_times = spike_times.at[rows, column].set(t_spike, mode="drop")
+        overflow = jnp.any(spiked & (spike_counts >= max_spikes))
+        spike_counts = spike_counts + spiked
+        # Arming at t_first: re-armed by samples before it, disarmed if it spiked.
+        armed_cut = armed_in
+        for j in range(1, n_sub + 1):
+            armed_cut = armed_cut | ((t_nodes[j] < t_first) & (R[j] < 0))
+        armed = jnp.where(jnp.isfinite(t_first), armed_cut & ~spiked, armed)
+        return armed, spike_times, spike_counts, overflow, t_first, spiked
     # Pass p handles each neuron's p-th spike in this step (a second one is rare).
     for _ in range(n_sub):
         mask = jnp.any(remaining, axis=0)
@@ -138,4 +164,4 @@ def detect_spikes(
         overflow = overflow | jnp.any(mask & (spike_counts >= max_spikes))
         spike_counts = spike_counts + mask
         remaining = remaining & (jnp.arange(n_sub)[:, None] != k[None, :])
-    return armed, spike_times, spike_counts, overflow
+    return armed, spike_times, spike_counts, overflow, jnp.asarray(jnp.inf, dtype), jnp.zeros(n, bool)

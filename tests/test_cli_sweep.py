@@ -23,6 +23,7 @@ def test_cli_sweep_writes_a_table_and_resumes(tmp_path, capsys):
             "--t-start", "100", "--chunk-size", "4", "--folder", str(tmp_path / "run"),
             "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "t.png")]
     assert main(args) == 0
+    assert "sweep [" in capsys.readouterr().err  # the progress bar over chunks
     table = SweepTable.from_csv(tmp_path / "t.csv")
     assert table.parameters == ("I_app", "a[1]")
     assert table["count"].tolist()[0] == 0 and table["count"][1] > 0  # rest, then spiking

@@ -232,6 +232,13 @@ SHARDED = textwrap.dedent("""
     one = felice.sweep(m, pts, metrics, t1=300.0, chunk_size=4, devices=jax.devices()[:1])
     np.testing.assert_array_equal(two["count"], one["count"])
     np.testing.assert_allclose(two["first"], one["first"], rtol=1e-12)
+    # The chunk really is laid out over both devices, and so is the solve's output.
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+    sh = NamedSharding(Mesh(np.asarray(jax.devices()), ("sweep",)), PartitionSpec("sweep"))
+    cm = felice.sweep.chunk_model(m, {"I_app": np.linspace(-1, 0, 4)}, 4, sh)
+    assert len(cm.I_app.sharding.device_set) == 2
+    res = felice.simulate(cm, t1=50.0, y0=jax.device_put(cm.init_state(4), sh))
+    assert len(res.spike_counts.sharding.device_set) == 2
     print("OK", two["count"].tolist())
 """)
 

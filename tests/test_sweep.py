@@ -85,6 +85,8 @@ def test_bad_parameters_are_refused():
         felice.sweep(MODEL, {"a": [0.7]}, METRICS, t1=T1)
     with pytest.raises(ValueError, match="out of range"):
         felice.sweep(MODEL, {"a[5]": [0.7]}, METRICS, t1=T1)
+    with pytest.raises(ValueError, match="instantaneous"):
+        felice.sweep(MODEL, {"tau[0]": [0.0, 5.0]}, METRICS, t1=T1)
     with pytest.raises(ValueError, match="chunk_size"):
         felice.sweep(MODEL, pts, METRICS, t1=T1, chunk_size=0)
     with pytest.raises(ValueError, match="same length"):

@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from jaxtyping import ArrayLike, Float
 
 from felice.networks.network import per_neuron
 from felice.neuron_models.base import NeuronModel
@@ -65,7 +66,10 @@ def _parse_name(model: NeuronModel, name: str) -> tuple[str, int | None]:
 
 
 def chunk_model(
-    model: NeuronModel, columns: Mapping[str, Any], n: int, sharding: Any = None
+    model: NeuronModel,
+    columns: Mapping[str, Float[ArrayLike, " n"]],
+    n: int,
+    sharding: Any = None,
 ) -> NeuronModel:
     """`model` as a population of `n` neurons with the swept parameters set per neuron.
 
@@ -74,6 +78,10 @@ def chunk_model(
         columns: parameter name (`"I_app"`, `"a[1]"`) → values, shape `(n,)`.
         n: number of points (neurons).
         sharding: optional `jax.sharding.Sharding` for the per-neuron arrays.
+
+    Raises:
+        ValueError: for unknown or unit fields, or an FHNRS element time constant swept
+            across 0 (whether an element is instantaneous is fixed by the model's structure).
     """
     # Every non-unit field per neuron: one compiled solve serves all sweeps of a model type.
     base = per_neuron(model, n)
@@ -81,6 +89,13 @@ def chunk_model(
     for name, col in columns.items():
         field, index = _parse_name(model, name)
         col = jnp.asarray(col, model.dtype)
+        instantaneous = getattr(model, "instantaneous", None)
+        if field == "tau" and instantaneous is not None and not isinstance(col, jax.core.Tracer):
+            zero = np.asarray(col) == 0
+            if np.any(zero != instantaneous[index]):
+                kind = "instantaneous (0)" if instantaneous[index] else "filtered (> 0)"
+                raise ValueError(f"parameter {name!r}: element {index} of {type(model).__name__} "
+                                 f"is {kind}; build a model with that structure instead")
         new[field] = new[field].at[:, index].set(col) if index is not None else col
     if sharding is not None:
         new = {k: jax.device_put(v, sharding) for k, v in new.items()}

@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from felice import hardware
+from felice import analysis, hardware
 from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit, get_model
 
 try:
@@ -10,4 +10,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["FHNRS", "MODELS", "Boomerang", "NeuronModel", "WereRabbit", "get_model", "hardware"]
+__all__ = ["FHNRS", "MODELS", "Boomerang", "NeuronModel", "WereRabbit", "analysis", "get_model", "hardware"]

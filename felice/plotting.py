@@ -75,6 +75,13 @@ def plot_iv(
         for i, (lo, hi) in enumerate(negative_conductance(curves, shade)):
             ax.axvspan(lo, hi, color="0.85", zorder=0, label=f"{shade}: dI/dV < 0" if i == 0 else None)
     _mark_equilibria(ax, curves.model, I_app, V[0], V[-1])
+    # Exponential branches (bistable circuits) would squash everything else: clip to the bulk.
+    shown = np.concatenate([np.asarray(curves.branch_I[curves.index(n)]).ravel() for n in names])
+    shown = shown[np.isfinite(shown)]
+    if shown.size:
+        lo, hi = np.percentile(shown, [2, 98])
+        pad = 0.3 * (hi - lo) if hi > lo else 1.0
+        ax.set_ylim(lo - pad, hi + pad)
     ax.set(xlabel=f"clamped {curves.model.state_names[0]} (model units)", ylabel="I (model units)",
            title=f"{type(curves.model).__name__} I–V curves")
     ax.legend(fontsize=8, loc="best")

@@ -13,15 +13,16 @@ def newton_from_starts(
 ) -> tuple[Float[Array, "n_starts n"], Bool[Array, " n_starts"]]:
     """Newton (optimistix) from each start; returns the end points and which converged.
 
-    A start counts as converged if Newton reported success and the residual is below
-    √eps, both in the starts' dtype.
+    A start counts as converged if Newton reported success (steps and residual below
+    eps^¾) and the residual is below √eps, in the starts' dtype.
     """
     eps = jnp.finfo(starts.dtype).eps
+    tol = eps**0.75  # Newton's step and residual; √eps below decides what counts as a root
 
     def solve(y0: Array) -> tuple[Array, Array]:
         sol = optx.root_find(
             lambda y, _: fn(y),
-            optx.Newton(rtol=100 * eps, atol=100 * eps),
+            optx.Newton(rtol=tol, atol=tol),
             y0,
             max_steps=64,
             throw=False,

@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from felice import datasets, hardware, inputs, networks, pipeline, surrogate, sweep
+from felice import analysis, datasets, hardware, inputs, networks, pipeline, surrogate, sweep
 from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit, get_model
 from felice.simulation import SimulationResult, Status, simulate
 
@@ -19,6 +19,7 @@ __all__ = [
     "SimulationResult",
     "Status",
     "WereRabbit",
+    "analysis",
     "datasets",
     "get_model",
     "hardware",

@@ -150,6 +150,59 @@ class NeuronModel(eqx.Module):
         `current_unit` for amperes.
         """
 
+    # -- voltage clamp (used by felice.analysis) --------------------------------
+    #
+    # One node is clamped at a voltage V; the model's other variables x (the
+    # "clamp variables", single-neuron vector) each belong to a timescale class.
+    # The I-V curve at class k lets the variables of class <= k settle to the root
+    # of their residual at V and holds slower ones at rest. All methods below take
+    # and return single-neuron values (scalar parameters): felice.analysis maps
+    # them over neurons. Models without a clamp raise NotImplementedError.
+
+    @property
+    def input_states(self) -> tuple[str, ...]:
+        """State columns that are inputs (held at 0 by the analysis), e.g. `("I_syn",)`."""
+        return ()
+
+    @property
+    def clamp_timescales(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """Timescale classes of the clamp: (class names, fastest first; class of each variable)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
+
+    def clamp_range(
+        self, I_applied: Float[ArrayLike, ""] | None = None
+    ) -> tuple[Float[Array, ""], Float[Array, ""]]:
+        """Default interval of clamp voltages (model units) searched for curves and equilibria
+        at a total applied current I_applied (None: the model's own)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
+
+    def clamp_split(self, y: Float[Array, " n_state"]) -> tuple[Float[Array, ""], Float[Array, " n_var"]]:
+        """A single neuron's state → (clamped voltage V, clamp variables x)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
+
+    def clamp_join(self, V: Float[ArrayLike, ""], x: Float[Array, " n_var"]) -> Float[Array, " n_state"]:
+        """(V, x) at a steady state → the single-neuron state, inputs at 0."""
+        raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
+
+    def clamp_current(
+        self, V: Float[ArrayLike, ""], x: Float[Array, " n_var"]
+    ) -> tuple[Float[Array, ""], Float[Array, " n_var"]]:
+        """(I, r): the outward current that holds the node at V (inputs off, model units)
+        and the residual of each clamp variable, zero at its steady state."""
+        raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
+
+    def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "n_starts n_var"]:
+        """Starting points of the root finder for the clamp variables at clamp voltage V."""
+        raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
+
+    def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
+        """`args` of `dynamics` that make the total applied current into the clamped node I_applied."""
+        raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
+
+    def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons n_state"]:
+        """The default resting state that I-V curves hold slow variables at, `(n_neurons, n_state)`."""
+        raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
+
     # -- helpers shared by the models -----------------------------------------
 
     def _param_values(self) -> dict[str, Array]:

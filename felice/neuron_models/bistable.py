@@ -20,7 +20,6 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optimistix as optx
 from jaxtyping import Array, ArrayLike, Float
 
 from felice._validation import check_finite, check_interval, check_positive
@@ -302,15 +301,69 @@ class BistableCircuit(NeuronModel):
         self.check_state(y)
         return y
 
+    # -- voltage clamp (felice.analysis) ------------------------------------------
+    #
+    # Clamp node u with a voltage source; the clamp current is the current the source
+    # must sink to hold u, −du/dτ (units of I_bias). The moon phase z is algebraic and
+    # follows u at once; the one clamp variable, v, has the nodes' own timescale C/I_bias
+    # and forms the "slow" class: the instantaneous curve holds v at rest, the slow
+    # (steady-state) curve lets v settle to a root of dv/dτ = 0 at the clamped u,
+    # searched for in v ∈ [−0.5, 1] V. Where there are several roots the curve has
+    # branches, where there is none (v runs away) it has none.
+
+    @property
+    def clamp_timescales(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """`(("slow",), (0,))`: v is the only clamp variable."""
+        return ("slow",), (0,)
+
+    def clamp_range(
+        self, I_applied: Float[ArrayLike, ""] | None = None
+    ) -> tuple[Float[Array, ""], Float[Array, ""]]:
+        """u ∈ [−0.2, 0.6] V (whatever the applied current): around the default fixpoints."""
+        return jnp.asarray(-0.2, self.dtype), jnp.asarray(0.6, self.dtype)
+
+    def clamp_split(self, y: Float[Array, " 2"]) -> tuple[Float[Array, ""], Float[Array, " 1"]]:
+        """(u, [v])."""
+        return y[0], y[1:2]
+
+    def clamp_join(self, V: Float[ArrayLike, ""], x: Float[Array, " 1"]) -> Float[Array, " 2"]:
+        """(u, [v]) → (u, v)."""
+        return jnp.concatenate([jnp.asarray(V, x.dtype)[None], x])
+
+    def clamp_current(
+        self, V: Float[ArrayLike, ""], x: Float[Array, " 1"]
+    ) -> tuple[Float[Array, ""], Float[Array, " 1"]]:
+        """(−du/dτ, [dv/dτ]) at u = V, v = x[0], without external input."""
+        currents = self._branch_currents(jnp.asarray(V, x.dtype), x[0])
+        du = sum(c for k, c in currents.items() if k.endswith("_u"))
+        dv = sum(c for k, c in currents.items() if k.endswith("_v"))
+        return -du, jnp.atleast_1d(dv)
+
+    def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "31 1"]:
+        """31 values of v from −0.5 V to 1 V, 50 mV apart."""
+        return jnp.linspace(-0.5, 1.0, 31, dtype=self.dtype)[:, None]
+
+    def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
+        """`{"I_ext": (I_applied, 0)}`: the applied current flows into node u."""
+        I = jnp.asarray(I_applied, self.dtype)
+        return {"I_ext": jnp.stack([I, jnp.zeros_like(I)], axis=-1)}
+
+    def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons 2"]:
+        """The stable fixpoint with u > v (`init_state(n_neurons, side=0)`)."""
+        if n_neurons is None:
+            n_neurons = self._population_size() or 1
+        return self.init_state(n_neurons, side=0)
+
     # -- fixpoints --------------------------------------------------------------
 
     def stable_fixpoints(self, n_neurons: int | None = None) -> Float[Array, "neurons 2 2"]:
-        """The two stable fixpoints of each neuron, found by Newton's method.
+        """The two stable fixpoints of each neuron.
 
-        Newton (optimistix) runs from a grid of starting points on each side of the
-        diagonal u = v (the separatrix); a start counts if it converges to a point
-        at least 1 mV off the diagonal with |f| small whose Jacobian has trace < 0
-        and determinant > 0 (both eigenvalues with negative real part).
+        Uses `felice.analysis.equilibria` (Newton from a grid of starts in
+        u, v ∈ [−0.5, 1] V, duplicates merged) and keeps the stable ones (both
+        eigenvalues with negative real part) at least 1 mV off the diagonal u = v,
+        which is the separatrix (a root on it belongs e.g. to the line of fixpoints
+        at σ = 0).
 
         Args:
             n_neurons: population size (default: the parameters' size, else 1).
@@ -319,10 +372,22 @@ class BistableCircuit(NeuronModel):
             Array `(n_neurons, 2, 2)`: `[:, 0]` is the fixpoint with u > v, `[:, 1]` the
             one with u < v, each as (u, v). NaN where no stable fixpoint was found.
         """
+        from felice.analysis.equilibria import equilibria
+
         if n_neurons is None:
             n_neurons = self._population_size() or 1
         n = self._check_n_neurons(n_neurons)
-        return eqx.filter_vmap(_stable_pair)(self.broadcast_to_neurons(n))
+        eq = equilibria(self, V_range=(-0.5, 1.0), n_grid=16, max_equilibria=16)
+        u, v = eq.states[..., 0], eq.states[..., 1]
+        ok = eq.stable & (jnp.abs(u - v) > 1e-3)
+
+        def pick(mask: Array) -> Array:
+            first = jnp.argmax(mask, axis=-1)
+            y = jnp.take_along_axis(eq.states, first[..., None, None], axis=-2)[..., 0, :]
+            return jnp.where(jnp.any(mask, axis=-1)[..., None], y, jnp.nan)
+
+        pair = jnp.stack([pick(ok & (u > v)), pick(ok & (u < v))], axis=-2)
+        return jnp.broadcast_to(pair, (n, 2, 2))
 
     def init_state(self, n_neurons: int, *, side: int = 0) -> Float[Array, "neurons 2"]:
         """Each neuron at a stable fixpoint (never on the separatrix u = v).
@@ -361,44 +426,3 @@ def _check_kappa(beta: Any, U_t: Any) -> None:
         raise ValueError(
             f"kappa = beta*U_t must lie in (0, 1], got beta={beta!r}, U_t={U_t!r} (kappa={kappa})"
         )
-
-
-def _stable_pair(model: BistableCircuit) -> Float[Array, "2 2"]:
-    """Stable fixpoints (u > v first, then u < v) of a single-neuron model."""
-    dtype = model.dtype
-    eps = jnp.finfo(dtype).eps
-
-    def field(y: Array) -> Array:
-        return model.dynamics(0.0, y[None], None)[0]
-
-    centres = jnp.linspace(-0.5, 1.0, 16, dtype=dtype)
-    offsets = jnp.asarray([0.01, 0.03, 0.1, 0.3], dtype)
-    c, d = (x.ravel() for x in jnp.meshgrid(centres, offsets))
-    starts = jnp.stack([c + d, c - d], axis=1)
-
-    def newton(y0: Array) -> Array:
-        sol = optx.root_find(
-            lambda y, _: field(y),
-            optx.Newton(rtol=100 * eps, atol=100 * eps),
-            y0,
-            max_steps=64,
-            throw=False,
-        )
-        return sol.value
-
-    roots = jax.vmap(newton)(jnp.concatenate([starts, starts[:, ::-1]]))
-    residual = jnp.max(jnp.abs(jax.vmap(field)(roots)), axis=1)
-    jac = jax.vmap(jax.jacfwd(field))(roots)
-    trace = jac[:, 0, 0] + jac[:, 1, 1]
-    det = jac[:, 0, 0] * jac[:, 1, 1] - jac[:, 0, 1] * jac[:, 1, 0]
-    # A root within 1 mV of the diagonal is the separatrix (e.g. a line of fixpoints at σ = 0).
-    off_diagonal = jnp.abs(roots[:, 0] - roots[:, 1]) > 1e-3
-    ok = (residual < jnp.sqrt(eps)) & (trace < 0) & (det > 0) & off_diagonal
-    above = roots[:, 0] > roots[:, 1]
-
-    def pick(mask: Array) -> Array:
-        score = jnp.where(mask, residual, jnp.inf)
-        best = jnp.argmin(score)
-        return jnp.where(jnp.isfinite(score[best]), roots[best], jnp.nan)
-
-    return jnp.stack([pick(ok & above), pick(ok & ~above)])

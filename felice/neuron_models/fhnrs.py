@@ -31,16 +31,20 @@ from felice.neuron_models.base import NeuronModel, external_current
 _TIMESCALE_NAMES = ("slow", "ultraslow")
 
 
+def _timescale_class(t: float, distinct: list[float]) -> str:
+    """Name of the timescale class of τ = t among the distinct positive τ: fast, slow, ultraslow, tau3, ..."""
+    if t == 0:
+        return "fast"
+    rank = distinct.index(float(t))
+    return _TIMESCALE_NAMES[rank] if rank < len(_TIMESCALE_NAMES) else f"tau{rank + 1}"
+
+
 def _element_names(tau: np.ndarray) -> tuple[str, ...]:
     """Default element names from their timescale class: fast, slow, ultraslow, tau3, ..."""
     distinct = sorted({float(t) for t in tau if t > 0})
     names, seen = [], {}
     for t in tau:
-        if t == 0:
-            base = "fast"
-        else:
-            rank = distinct.index(float(t))
-            base = _TIMESCALE_NAMES[rank] if rank < len(_TIMESCALE_NAMES) else f"tau{rank + 1}"
+        base = _timescale_class(t, distinct)
         seen[base] = seen.get(base, 0) + 1
         names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
     return tuple(names)
@@ -436,17 +440,17 @@ class FHNRS(NeuronModel):
 
     # -- rest -------------------------------------------------------------------
 
+    def _outward_current(self, V: Array, V_x: Array) -> Array:
+        """g(V − E_rev) + Σ_x a_x tanh(V_x − δ_x): the membrane current without inputs."""
+        return self.g * (V - self.E_rev) + jnp.sum(self.a * jnp.tanh(V_x - self.delta), axis=-1)
+
     def steady_state_current(self, V: Float[ArrayLike, "*neurons"]) -> Float[Array, "*neurons"]:
         """Net outward current g(V − E_rev) + Σ a_x tanh(V − δ_x) − I_app with every element at V.
 
         Zero at an equilibrium (the steady-state I–V curve minus the applied current).
         """
         V = jnp.asarray(V, self.dtype)
-        return (
-            self.g * (V - self.E_rev)
-            + jnp.sum(self.a * jnp.tanh(V[..., None] - self.delta), axis=-1)
-            - self.I_app
-        )
+        return self._outward_current(V, V[..., None]) - self.I_app
 
     def equilibrium(self, n_neurons: int | None = None) -> Float[Array, "neurons n_state"]:
         """Resting state: the root of the steady-state current, found by bisection.
@@ -488,3 +492,87 @@ class FHNRS(NeuronModel):
         y = jnp.broadcast_to(V_star[:, None], (n, self.n_state))
         return y.at[:, -1].set(0.0)
 
+    # -- voltage clamp (felice.analysis) ------------------------------------------
+    #
+    # Clamp V; the clamp variables are the voltages V_x seen by every element
+    # (instantaneous ones included, so that the instantaneous curve can hold them at
+    # rest), each of class "its τ": 0 → fast, then slow, ultraslow, ... I_syn is an
+    # input, held at 0.
+
+    @property
+    def input_states(self) -> tuple[str, ...]:
+        """`("I_syn",)`: the synaptic current is an input, held at 0 by the analysis."""
+        return ("I_syn",)
+
+    @property
+    def clamp_timescales(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """Classes of the element voltages by τ (fast = 0, then slow, ultraslow, tau3, ...).
+
+        The classes come from the values of `tau`, which must order the elements the
+        same way for every neuron. Where `tau` is traced (inside `jit`) they are read
+        from the default element names instead.
+
+        Raises:
+            ValueError: if neurons order their elements differently, or if `tau` is
+                traced and the element names are not the default timescale names.
+        """
+        n_el = len(self.instantaneous)
+        if isinstance(self.tau, jax.core.Tracer):
+            bases = [name.split("_")[0] for name in self.element_names]
+            order = ["fast", *_TIMESCALE_NAMES]
+            known = all(b in order or (b.startswith("tau") and b[3:].isdigit()) for b in bases)
+            if not known:
+                raise ValueError(
+                    "tau is traced, so the timescale classes of the elements must be read from "
+                    f"their names, but element_names={self.element_names!r} are not timescale "
+                    "names: call the analysis outside jit, or keep the default element names"
+                )
+            key = {b: order.index(b) if b in order else int(b[3:]) for b in set(bases)}
+            names = tuple(sorted(set(bases), key=key.__getitem__))
+            return names, tuple(names.index(b) for b in bases)
+        tau = np.asarray(self.tau).reshape(-1, n_el)
+        ranks = {tuple(np.unique(row, return_inverse=True)[1].tolist()) for row in tau}
+        if len(ranks) != 1:
+            raise ValueError(
+                f"the timescale classes of the elements differ between neurons: tau={tau}"
+            )
+        distinct = sorted({float(t) for t in tau[0] if t > 0})
+        values = sorted(set(tau[0].tolist()))
+        names = tuple(_timescale_class(t, distinct) for t in values)
+        return names, ranks.pop()
+
+    def clamp_range(
+        self, I_applied: Float[ArrayLike, "*neurons"] | None = None
+    ) -> tuple[Float[Array, "*neurons"], Float[Array, "*neurons"]]:
+        """E_rev + I/g ± (Σ|a_x|/g + 1) for applied current I (default I_app): holds every equilibrium."""
+        I = self.I_app if I_applied is None else jnp.asarray(I_applied, self.dtype)
+        centre = self.E_rev + I / self.g
+        span = jnp.sum(jnp.abs(self.a), axis=-1) / self.g + 1.0
+        return centre - span, centre + span
+
+    def clamp_split(self, y: Float[Array, " n_state"]) -> tuple[Float[Array, ""], Float[Array, " n_el"]]:
+        """(V, voltage seen by each element) of a single neuron's state."""
+        return y[0], self._element_voltages(y[None])[0]
+
+    def clamp_join(self, V: Float[ArrayLike, ""], x: Float[Array, " n_el"]) -> Float[Array, " n_state"]:
+        """(V, element voltages) → state (V, filtered voltages, I_syn = 0)."""
+        V = jnp.asarray(V, x.dtype)
+        return jnp.concatenate([V[None], x[self._dynamic], jnp.zeros(1, x.dtype)])
+
+    def clamp_current(
+        self, V: Float[ArrayLike, ""], x: Float[Array, " n_el"]
+    ) -> tuple[Float[Array, ""], Float[Array, " n_el"]]:
+        """I = g(V − E_rev) + Σ a_x tanh(V_x − δ_x) (no I_app, I_syn = 0); residuals V − V_x."""
+        return self._outward_current(V, x), V - x
+
+    def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "1 n_el"]:
+        """Every element at V: the steady state is unique (the residuals are linear)."""
+        return jnp.full((1, len(self.instantaneous)), V, self.dtype)
+
+    def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
+        """`{"I_ext": I_applied − I_app}`, so that the total applied current is I_applied."""
+        return {"I_ext": jnp.asarray(I_applied, self.dtype) - self.I_app}
+
+    def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons n_state"]:
+        """`equilibrium(n_neurons)`."""
+        return self.equilibrium(n_neurons)

@@ -1,0 +1,195 @@
+"""Equilibria of a neuron model in a box, with Jacobian eigenvalues and stability labels."""
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Int
+
+from felice.analysis._roots import distinct, newton_from_starts
+from felice.neuron_models.base import NeuronModel
+
+KINDS = ("stable node", "stable focus", "unstable node", "unstable focus", "saddle", "non-hyperbolic")
+"""Labels of `Equilibria.kind`, by index."""
+
+
+class Equilibria(eqx.Module):
+    """The equilibria of each neuron, in increasing clamp voltage, padded with NaN.
+
+    The state columns listed in `model.input_states` (e.g. FHNRS's I_syn) are inputs:
+    held at 0 and left out of the Jacobian.
+
+    Attributes:
+        states: equilibrium states, `(*neurons, max_equilibria, n_state)`, model units.
+        eigenvalues: eigenvalues of the Jacobian of the non-input state columns at each
+            equilibrium, `(*neurons, max_equilibria, n_dynamic)`, in 1/model time unit.
+        kind: index into `KINDS` per equilibrium, −1 in empty slots,
+            `(*neurons, max_equilibria)`.
+        count: number of equilibria found, `(*neurons,)`.
+        truncated: True where more than `max_equilibria` were found, `(*neurons,)`.
+    """
+
+    states: Float[Array, "*neurons max_eq n_state"]
+    eigenvalues: Complex[Array, "*neurons max_eq n_dyn"]
+    kind: Int[Array, "*neurons max_eq"]
+    count: Int[Array, "*neurons"]
+    truncated: Bool[Array, "*neurons"]
+
+    @property
+    def stable(self) -> Bool[Array, "*neurons max_eq"]:
+        """Which equilibria are stable (every eigenvalue with negative real part)."""
+        return (self.kind == 0) | (self.kind == 1)
+
+    @property
+    def labels(self) -> list:
+        """The stability labels (strings from `KINDS`) of the found equilibria.
+
+        A list for a single neuron, a list of lists for a population.
+        """
+        kind = np.asarray(self.kind)
+
+        def one(row: np.ndarray) -> list[str]:
+            return [KINDS[k] for k in row if k >= 0]
+
+        return one(kind) if kind.ndim == 1 else [one(r) for r in kind.reshape(-1, kind.shape[-1])]
+
+
+def stability_kind(eigenvalues: Complex[Array, " n"]) -> Int[Array, ""]:
+    """Index into `KINDS` of an equilibrium with these Jacobian eigenvalues.
+
+    Real parts within √eps·max|λ| of 0 make it non-hyperbolic; a focus has a pair
+    with an imaginary part beyond that tolerance.
+    """
+    re, im = jnp.real(eigenvalues), jnp.imag(eigenvalues)
+    tol = jnp.sqrt(jnp.finfo(re.dtype).eps) * jnp.maximum(1.0, jnp.max(jnp.abs(eigenvalues)))
+    focus = jnp.any(jnp.abs(im) > tol)
+    return jnp.select(
+        [jnp.any(jnp.abs(re) <= tol), jnp.all(re < 0), jnp.all(re > 0)],
+        [5, jnp.where(focus, 1, 0), jnp.where(focus, 3, 2)],
+        default=4,
+    )
+
+
+def dynamic_columns(model: NeuronModel) -> np.ndarray:
+    """Indices of the state columns that are not inputs."""
+    return np.array([i for i, n in enumerate(model.state_names) if n not in model.input_states])
+
+
+def jacobian_eigenvalues(
+    model: NeuronModel, y: Float[Array, " n_state"], args: Any = None
+) -> Complex[Array, " n_dyn"]:
+    """Eigenvalues of the Jacobian of a single neuron's dynamics w.r.t. its non-input columns."""
+    keep = dynamic_columns(model)
+
+    def f(z: Array) -> Array:
+        return model.dynamics(0.0, y.at[keep].set(z)[None], args)[0][keep]
+
+    return jnp.linalg.eigvals(jax.jacfwd(f)(y[keep]))
+
+
+def _one_neuron(
+    model: NeuronModel, V_range: Array | None, I_applied: Array | None, n_grid: int,
+    max_equilibria: int,
+) -> tuple[Array, ...]:
+    keep = dynamic_columns(model)
+    dtype = model.dtype
+    V_lo, V_hi = model.clamp_range(I_applied) if V_range is None else V_range
+    args = None if I_applied is None else model.clamp_args(I_applied)
+    zeros = jnp.zeros(model.n_state, dtype)
+
+    def f(z: Array) -> Array:
+        return model.dynamics(0.0, zeros.at[keep].set(z)[None], args)[0][keep]
+
+    def starts_at(V: Array) -> Array:
+        return jax.vmap(lambda x: model.clamp_join(V, x)[keep])(model.clamp_starts(V))
+
+    V_grid = jnp.linspace(V_lo, V_hi, n_grid, dtype=dtype)
+    starts = jax.vmap(starts_at)(V_grid).reshape(-1, keep.size)
+    roots, ok = newton_from_starts(f, starts)
+    V = jax.vmap(lambda z: model.clamp_split(zeros.at[keep].set(z))[0])(roots)
+    ok = ok & (V >= V_lo) & (V <= V_hi)
+    found, filled, truncated = distinct(roots, ok, V, max_equilibria)
+    states = jax.vmap(lambda z: zeros.at[keep].set(z))(found)
+    safe = jnp.where(filled[:, None], found, starts[0])  # no NaN through the Jacobian
+    eig = jax.vmap(lambda z: jnp.linalg.eigvals(jax.jacfwd(f)(z)))(safe)
+    eig = jnp.where(filled[:, None], eig, jnp.nan)
+    kind = jnp.where(filled, jax.vmap(stability_kind)(eig), -1)
+    return states, eig, kind, jnp.sum(filled), truncated
+
+
+@eqx.filter_jit
+def _equilibria(model, V_range, I_applied, n_grid, max_equilibria):
+    fn = lambda m, I: _one_neuron(m, V_range, I, n_grid, max_equilibria)  # noqa: E731
+    return eqx.filter_vmap(fn)(model, I_applied)
+
+
+def equilibria(
+    model: NeuronModel,
+    *,
+    I_applied: Float[ArrayLike, "*neurons"] | None = None,
+    V_range: tuple[float, float] | None = None,
+    n_grid: int = 32,
+    max_equilibria: int = 8,
+) -> Equilibria:
+    """All equilibria of each neuron whose clamp voltage lies in `V_range`.
+
+    Newton's method (optimistix) runs on the model's dynamics from a grid of starts:
+    `n_grid` clamp voltages across `V_range`, each combined with the model's
+    `clamp_starts` for its other variables; converged roots closer than 10·√eps are
+    merged. Each equilibrium gets the eigenvalues of its Jacobian and a label from
+    `KINDS`. Input states (`model.input_states`) are held at 0.
+
+    Args:
+        model: a model with a voltage clamp (see `NeuronModel.clamp_timescales`).
+        I_applied: total applied current into the clamped node, model units, scalar or
+            one per neuron (FHNRS: replaces I_app; bistable circuits: a current into u).
+            None: the model's own input.
+        V_range: (low, high) clamp voltages searched, model units; default
+            `model.clamp_range`.
+        n_grid: number of clamp voltages in the grid of starts.
+        max_equilibria: slots per neuron; `truncated` says when more were found.
+
+    Returns:
+        `Equilibria` with a leading neuron axis if the model has per-neuron parameters.
+
+    Raises:
+        ValueError: for n_grid < 2 or max_equilibria < 1.
+    """
+    if not isinstance(n_grid, int) or n_grid < 2:
+        raise ValueError(f"n_grid must be an integer >= 2, got n_grid={n_grid!r}")
+    if not isinstance(max_equilibria, int) or max_equilibria < 1:
+        raise ValueError(f"max_equilibria must be an integer >= 1, got max_equilibria={max_equilibria!r}")
+    n, pop, I = neuron_batch(model, I_applied)
+    if V_range is not None:
+        V_range = tuple(jnp.asarray(b, model.dtype) for b in V_range)
+    out = Equilibria(*_equilibria(pop, V_range, I, n_grid, max_equilibria))
+    return out if n is not None else jax.tree_util.tree_map(lambda x: x[0], out)
+
+
+def neuron_batch(
+    model: NeuronModel, I_applied: Float[ArrayLike, "*neurons"] | None
+) -> tuple[int | None, NeuronModel, Array | None]:
+    """(population size or None, the model with one parameter value per neuron, I_applied per neuron).
+
+    A model with shared parameters and a vector of applied currents becomes a
+    population with one neuron per current.
+
+    Raises:
+        ValueError: if I_applied is not a scalar or one value per neuron.
+    """
+    n = model._population_size()
+    if I_applied is not None:
+        I = jnp.asarray(I_applied, model.dtype)
+        if I.ndim > 1 or (I.ndim == 1 and n is not None and I.shape[0] != n):
+            raise ValueError(
+                f"I_applied must be a scalar or one value per neuron ({n or 'any number'}), "
+                f"got shape {I.shape}"
+            )
+        if I.ndim == 1 and n is None:
+            n = I.shape[0]
+        I = jnp.broadcast_to(I, (n or 1,))
+    else:
+        I = None
+    return n, model.broadcast_to_neurons(n or 1), I

@@ -1,0 +1,165 @@
+"""Plots of the analysis: I–V curves and phase portraits, the same for every model.
+
+Each function draws on `ax` (a new figure when None) and returns the Axes. Values
+are in model units (FHNRS: 2U_t/κ, I_unit; bistable circuits: volts, I_bias).
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+from jaxtyping import ArrayLike, Float
+
+from felice.analysis.equilibria import equilibria
+from felice.analysis.iv import IVCurves, iv_curves
+from felice.analysis.phase import nullclines, trajectories, vector_field
+from felice.analysis.reading import negative_conductance
+from felice.neuron_models.base import NeuronModel
+
+_STYLE = {  # marker, filled, by stability kind
+    "stable node": ("o", True), "stable focus": ("o", True), "unstable node": ("o", False),
+    "unstable focus": ("o", False), "saddle": ("X", True), "non-hyperbolic": ("s", False),
+}
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(5.5, 4.2), layout="constrained")
+    return ax
+
+
+def plot_iv(
+    curves: IVCurves | NeuronModel,
+    v: Float[ArrayLike, " n_v"] | None = None,
+    *,
+    I_app: float | None = None,
+    names: Sequence[str] | None = None,
+    shade: str | None = None,
+    ax=None,
+):
+    """I–V curves, negative-conductance regions shaded, equilibria marked.
+
+    Multi-valued parts (several steady states) are drawn as dotted branches.
+
+    Args:
+        curves: an `IVCurves` of a single neuron, or a model (its curves are computed
+            over `v`, default 401 points over `model.clamp_range()`).
+        v: clamp voltages when `curves` is a model.
+        I_app: total applied current into the clamped node whose equilibria are
+            marked (filled: stable, open: unstable); None: the model's own input.
+        names: curves to draw (default all).
+        shade: curve whose negative-conductance intervals are shaded (default the
+            first timescale class, e.g. "fast"; "" for none).
+        ax: matplotlib Axes to draw on.
+
+    Returns:
+        The Axes.
+    """
+    if isinstance(curves, NeuronModel):
+        model = curves
+        if v is None:
+            v = np.linspace(*(float(b) for b in model.clamp_range()), 401)
+        curves = iv_curves(model, v)
+    ax = _axes(ax)
+    names = list(curves.names if names is None else names)
+    V = np.asarray(curves.V)
+    for name in names:
+        k = curves.index(name)
+        (line,) = ax.plot(V, np.asarray(curves.I[k]), label=name)
+        for b in range(curves.branch_I.shape[-2]):
+            multi = np.where(np.asarray(curves.n_steady[k]) > 1, np.asarray(curves.branch_I[k, b]), np.nan)
+            ax.plot(V, multi, ":", color=line.get_color())
+    shade = curves.names[1] if shade is None else shade
+    if shade:
+        for i, (lo, hi) in enumerate(negative_conductance(curves, shade)):
+            ax.axvspan(lo, hi, color="0.85", zorder=0, label=f"{shade}: dI/dV < 0" if i == 0 else None)
+    _mark_equilibria(ax, curves.model, I_app, V[0], V[-1])
+    # Exponential branches (bistable circuits) would squash everything else: clip to the bulk.
+    shown = np.concatenate([np.asarray(curves.branch_I[curves.index(n)]).ravel() for n in names])
+    shown = shown[np.isfinite(shown)]
+    if shown.size:
+        lo, hi = np.percentile(shown, [2, 98])
+        pad = 0.3 * (hi - lo) if hi > lo else 1.0
+        ax.set_ylim(lo - pad, hi + pad)
+    ax.set(xlabel=f"clamped {curves.model.state_names[0]} (model units)", ylabel="I (model units)",
+           title=f"{type(curves.model).__name__} I–V curves")
+    ax.legend(fontsize=8, loc="best")
+    return ax
+
+
+def _mark_equilibria(ax, model: NeuronModel, I_app, V_lo: float, V_hi: float) -> None:
+    """Equilibria at (V*, I*) where I* is their clamp current, i.e. the applied current."""
+    eq = equilibria(model, I_applied=I_app, V_range=(V_lo, V_hi))
+    for k, label in enumerate(eq.labels):
+        V, x = model.clamp_split(eq.states[k])
+        I = float(model.clamp_current(V, x)[0])
+        if k == 0:
+            ax.axhline(I, color="0.5", lw=0.8, ls="--", label="applied current")
+        marker, filled = _STYLE[label]
+        ax.plot(float(V), I, marker, ms=8, mec="k", mfc="k" if filled else "w", label=f"equilibrium ({label})")
+
+
+def plot_phase(
+    model: NeuronModel,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    *,
+    dims: tuple[int | str, int | str] = (0, 1),
+    n_grid: int = 25,
+    starts: Float[ArrayLike, "n_traj n_state"] | None = None,
+    t1: float = 100.0,
+    rest: Float[ArrayLike, " n_state"] | None = None,
+    I_app: float | None = None,
+    ax=None,
+):
+    """Phase portrait: nullclines, normalised vector field, trajectories, fixpoints by stability.
+
+    Args:
+        model: a single-neuron model.
+        x_range, y_range: extent of the two state columns `dims`, model units.
+        dims: the two columns, by index or name.
+        n_grid: arrows per axis (the nullclines use a 10× finer grid).
+        starts: initial states `(n_traj, n_state)` of trajectories integrated over t1.
+        t1: trajectory length in model time units.
+        rest: values of the other columns (default `model.resting_state()`).
+        I_app: total applied current into the clamped node (None: the model's own).
+        ax: matplotlib Axes to draw on.
+
+    Returns:
+        The Axes. Fixpoints: filled circles stable, open circles unstable, crosses saddles.
+    """
+    ax = _axes(ax)
+    fine = vector_field(model, np.linspace(*x_range, 10 * n_grid), np.linspace(*y_range, 10 * n_grid),
+                        dims=dims, rest=rest, I_app=I_app)
+    i, j = fine.dims
+    for lines, color, name in zip(nullclines(fine), ("C0", "C3"), fine.names):
+        for k, line in enumerate(lines):
+            ax.plot(line[:, 0], line[:, 1], color=color, lw=1.5,
+                    label=f"d{name}/dt = 0" if k == 0 else None)
+    coarse = vector_field(model, np.linspace(*x_range, n_grid), np.linspace(*y_range, n_grid),
+                          dims=dims, rest=rest, I_app=I_app)
+    dx, dy = np.asarray(coarse.dx), np.asarray(coarse.dy)
+    norm = np.hypot(dx, dy)
+    norm = np.where(norm > 0, norm, 1.0)
+    ax.quiver(np.asarray(coarse.x), np.asarray(coarse.y), dx / norm, dy / norm, color="0.6",
+              angles="xy", pivot="mid", width=0.003)
+    if starts is not None:
+        ys = np.asarray(trajectories(model, starts, t1, I_app=I_app))
+        for k in range(ys.shape[1]):
+            ax.plot(ys[:, k, i], ys[:, k, j], color="k", lw=0.9, label="trajectory" if k == 0 else None)
+            ax.plot(ys[0, k, i], ys[0, k, j], "k.", ms=5)
+    eq = equilibria(model, I_applied=I_app)
+    for k, label in enumerate(eq.labels):
+        y = np.asarray(eq.states[k])
+        if not (x_range[0] <= y[i] <= x_range[1] and y_range[0] <= y[j] <= y_range[1]):
+            continue
+        marker, filled = _STYLE[label]
+        ax.plot(y[i], y[j], marker, ms=9, mec="k", mfc="k" if filled else "w", label=label)
+    ax.set(xlim=x_range, ylim=y_range, xlabel=f"{fine.names[0]} (model units)",
+           ylabel=f"{fine.names[1]} (model units)", title=f"{type(model).__name__} phase portrait")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=8, loc="best")
+    return ax
+

@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
 
         run_demo(args.out)
     elif args.command == "iv":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)  # the presets are float64: this process only
         from felice.iv_report import run_iv
 
         try:

@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     from felice.sweep.command import add_parser as add_sweep
 
     add_sweep(sub)
+    iv = sub.add_parser("iv", help="I-V curves, equilibria and classification of a model")
+    iv.add_argument("model", help="model name: fhnrs, wererabbit or boomerang")
+    iv.add_argument("--preset", default=None, help="parameter preset (fhnrs: spiking, bursting)")
+    iv.add_argument("--out", default=None, help="write the I-V plot and phase portrait here (PNG)")
+    iv.add_argument("--json", action="store_true", help="print the curves and results as JSON")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -61,6 +66,16 @@ def main(argv: list[str] | None = None) -> int:
         from felice.sweep.command import run_sweep_command
 
         return run_sweep_command(args)
+    elif args.command == "iv":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)  # the presets are float64: this process only
+        from felice.iv_report import run_iv
+
+        try:
+            run_iv(args.model, preset=args.preset, out=args.out, as_json=args.json)
+        except ValueError as err:
+            parser.error(str(err))
     return 0
 
 

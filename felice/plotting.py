@@ -90,12 +90,13 @@ def plot_iv(
 
 def _mark_equilibria(ax, model: NeuronModel, I_app, V_lo: float, V_hi: float) -> None:
     """Equilibria at (V*, I*) where I* is their clamp current, i.e. the applied current."""
-    eq = equilibria(model, I_applied=I_app, V_range=(V_lo, V_hi))
+    eq = equilibria(model, I_applied=I_app)
     for k, label in enumerate(eq.labels):
         V, x = model.clamp_split(eq.states[k])
+        if not V_lo <= float(V) <= V_hi:
+            continue
         I = float(model.clamp_current(V, x)[0])
-        if k == 0:
-            ax.axhline(I, color="0.5", lw=0.8, ls="--", label="applied current")
+        ax.axhline(I, color="0.5", lw=0.8, ls="--", label="applied current")
         marker, filled = _STYLE[label]
         ax.plot(float(V), I, marker, ms=8, mec="k", mfc="k" if filled else "w", label=f"equilibrium ({label})")
 

@@ -32,3 +32,38 @@ def test_console_script_is_installed():
 def test_unknown_command_fails():
     with pytest.raises(SystemExit):
         main(["nosuchcommand"])
+
+
+@pytest.mark.parametrize("model, preset, label", [
+    ("fhnrs", "spiking", "spiking"), ("fhnrs", "bursting", "bursting"),
+    ("wererabbit", None, "bistable"), ("Boomerang", None, "bistable"),
+])
+def test_iv_prints_json_for_every_model(capsys, model, preset, label):
+    import json
+
+    argv = ["iv", model, "--json"] + (["--preset", preset] if preset else [])
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["classification"] == label
+    assert report["curves"] and report["equilibria"]
+    V = report["V"]
+    for curve in report["curves"].values():
+        assert len(curve["I"]) == len(V)
+
+
+def test_iv_writes_a_figure_and_text(tmp_path, capsys):
+    out = tmp_path / "iv.png"
+    assert main(["iv", "fhnrs", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "spiking" in text and "negative conductance" in text
+    assert out.stat().st_size > 10_000 and out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_iv_unknown_model_or_preset_lists_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        main(["iv", "hodgkin"])
+    err = capsys.readouterr().err
+    assert "fhnrs" in err and "wererabbit" in err and "boomerang" in err
+    with pytest.raises(SystemExit):
+        main(["iv", "fhnrs", "--preset", "nope"])
+    assert "spiking" in capsys.readouterr().err

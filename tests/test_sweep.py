@@ -14,7 +14,7 @@ import pytest
 
 import felice
 from felice.simulation.result import SimulationResult
-from felice.sweep import Regime, RegimeFromSpikes, SpikeCount, SpikeRate, SweepTable
+from felice.sweep import Regime, RegimeFromIV, RegimeFromSpikes, SpikeCount, SpikeRate, SweepTable
 
 matplotlib.use("Agg")
 jax.config.update("jax_enable_x64", True)
@@ -116,6 +116,14 @@ def test_fi_curve_onset_matches_hopf_of_the_equilibrium():
     spiking = table["regime"][np.abs(currents) < I_hopf]
     assert np.all(spiking == Regime.SPIKING)
     assert np.all(table["regime"][np.abs(currents) > I_hopf] == Regime.REST)
+    # Consistent with felice.analysis.classify at every point: the sweep's analysis-only
+    # metric and classify itself, and both with the simulated rates.
+    iv = felice.sweep(MODEL, {"I_app": currents}, {"regime": RegimeFromIV()}, t1=None,
+                      chunk_size=CHUNK)["regime"]
+    labels = felice.analysis.classify(MODEL, I_app=currents)
+    np.testing.assert_array_equal(iv, [int(getattr(Regime, lab.upper())) for lab in labels])
+    np.testing.assert_array_equal(table["rate"] > 0,
+                                  np.isin(iv, [Regime.SPIKING, Regime.BURSTING]))
 
 
 def _result(spike_rows, t1=100.0, max_spikes=40):
@@ -162,6 +170,20 @@ def test_regime_map_and_plots(tmp_path):
     with pytest.raises(ValueError, match="full grid"):
         felice.sweep.plot_heatmap(SweepTable({"x": [1.0, 2.0], "y": [1.0, 2.0], "z": [0, 1]},
                                              ["x", "y"]), "x", "y", "z")
+
+
+def test_iv_regime_sweep_labels_bistable_points():
+    # WereRabbit at its defaults holds two stable fixpoints (felice.analysis.equilibria);
+    # with σ = 0 the predator/prey coupling is off and only one fixpoint remains. The
+    # analysis-only metric needs no simulation (t1=None).
+    wr = felice.WereRabbit(dtype=jnp.float64)
+    sigmas = [0.0, float(wr.sigma)]
+    table = felice.sweep(wr, {"sigma": sigmas}, {"regime": RegimeFromIV()}, t1=None,
+                         chunk_size=CHUNK)
+    for sigma, label in zip(table["sigma"], table["regime"], strict=True):
+        eq = felice.analysis.equilibria(eqx.tree_at(lambda m: m.sigma, wr, jnp.float64(sigma)))
+        assert (label == Regime.BISTABLE) == bool(sigma)
+        assert (np.sum(eq.stable) >= 2) == (label == Regime.BISTABLE)
 
 
 def test_table_csv_round_trip(tmp_path):

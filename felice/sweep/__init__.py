@@ -4,7 +4,7 @@ import sys
 import types
 
 from felice.sweep.builtins import fi_curve, fixpoint_curve, mismatch_robustness, regime_map
-from felice.sweep.metrics import Regime, RegimeFromSpikes, SpikeCount, SpikeRate
+from felice.sweep.metrics import Regime, RegimeFromIV, RegimeFromSpikes, SpikeCount, SpikeRate
 from felice.sweep.plot import plot_fi_curve, plot_heatmap, plot_regime_map
 from felice.sweep.run import auto_chunk_size, chunk_model, sweep
 from felice.sweep.space import grid, latin_hypercube, random
@@ -12,6 +12,7 @@ from felice.sweep.table import SweepTable
 
 __all__ = [
     "Regime",
+    "RegimeFromIV",
     "RegimeFromSpikes",
     "SpikeCount",
     "SpikeRate",

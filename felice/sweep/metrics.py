@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
 from felice._validation import check_positive
+from felice.analysis.classify import classify
 from felice.neuron_models.base import NeuronModel
 from felice.simulation.result import SimulationResult
 
@@ -23,7 +24,8 @@ class Regime(enum.IntEnum):
     REST = 0
     SPIKING = 1
     BURSTING = 2
-    BISTABLE = 3  # needs an equilibrium analysis; never produced from spikes alone
+    BISTABLE = 3  # needs an equilibrium analysis (`RegimeFromIV`); never produced from spikes
+    EXCITABLE = 4  # rests, but its fast I–V curve has a negative-conductance region (`RegimeFromIV`)
 
 
 def _window_spikes(result: SimulationResult, t_start: float) -> Array:
@@ -87,3 +89,29 @@ class RegimeFromSpikes(eqx.Module):
         bursting = (hi > self.burst_ratio * lo) & (n_long >= 1) & (n_short >= 2 * n_long)
         label = jnp.where(bursting, Regime.BURSTING, Regime.SPIKING)
         return jnp.where(count >= self.min_spikes, label, Regime.REST).astype(jnp.int32)
+
+
+_IV_LABELS = {"rest": Regime.REST, "excitable": Regime.EXCITABLE, "spiking": Regime.SPIKING,
+              "bursting": Regime.BURSTING, "bistable": Regime.BISTABLE}
+
+
+class RegimeFromIV(eqx.Module):
+    """Regime of each point from its I–V curves and equilibria (`felice.analysis.classify`).
+
+    No simulation is needed (`result` is ignored, so a sweep with `t1=None` works), and
+    unlike `RegimeFromSpikes` it tells BISTABLE and EXCITABLE points apart from resting
+    ones. The rules are those of `classify` (Ribar & Sepulchre's reading of the curves
+    with the stability of the equilibria). Labels are `Regime` integers, shape `(n,)`.
+
+    Attributes:
+        n_v: clamp-voltage grid size for the fast curve's negative-conductance search.
+    """
+
+    n_v: int = 201
+
+    def __call__(self, model: NeuronModel, result: SimulationResult | None) -> Int[Array, " n"]:
+        # `chunk_model` gives the swept parameters one value per point: a population.
+        labels = classify(model, n_v=self.n_v)
+        if isinstance(labels, str):
+            raise ValueError("RegimeFromIV needs a population model (one value per point)")
+        return jnp.asarray([_IV_LABELS[label] for label in labels], jnp.int32)

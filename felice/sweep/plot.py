@@ -7,7 +7,8 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from felice.sweep.metrics import Regime
 from felice.sweep.table import SweepTable
 
-_REGIME_COLOURS = ("#d9d9d9", "#2b83ba", "#d7191c", "#fdae61")
+# rest, spiking, bursting, bistable, excitable (the order of `Regime`)
+_REGIME_COLOURS = ("#d9d9d9", "#2b83ba", "#d7191c", "#fdae61", "#abdda4")
 
 
 def _axes(ax):

@@ -75,7 +75,8 @@ def yin_yang_splits(
     """The usual train/validation/test splits, from independent seeds derived from `seed`.
 
     Returns:
-        `{"train": (x, y), "val": (x, y), "test": (x, y)}` as from `yin_yang`.
+        `{"train": (x, y), "val": (x, y), "test": (x, y)}` as from `yin_yang`: features
+        `x` of shape `(n, 4)`, labels `y` of shape `(n,)`.
     """
     seeds = np.random.SeedSequence(seed).spawn(3)
     sizes = dict(train=n_train, val=n_val, test=n_test)

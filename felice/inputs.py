@@ -59,6 +59,7 @@ class StepCurrent(CurrentInput):
         return jnp.where(t >= self.t_on, self.amplitude, 0.0).astype(t.dtype)
 
     def breakpoints(self) -> np.ndarray:
+        """`[t_on]` (model time units), shape `(1,)`."""
         return np.asarray([self.t_on])
 
 
@@ -87,6 +88,7 @@ class PulseCurrent(CurrentInput):
         return jnp.where(on, self.amplitude, 0.0).astype(t.dtype)
 
     def breakpoints(self) -> np.ndarray:
+        """`[t_on, t_off]` (model time units), shape `(2,)`."""
         return np.asarray([self.t_on, self.t_off])
 
 
@@ -155,6 +157,7 @@ class FunctionCurrent(CurrentInput):
         return jnp.diagonal(per_time).reshape(t.shape).astype(t.dtype)
 
     def breakpoints(self) -> np.ndarray:
+        """The `breaks` given at construction (model time units), shape `(n_breaks,)`."""
         return np.asarray(self.breaks)
 
 

@@ -48,7 +48,10 @@ class Surrogate(eqx.Module):
 
     @abc.abstractmethod
     def derivative(self, x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
-        """Pseudo-derivative dH/dx used in the backward pass, at the scaled condition `x`."""
+        """Pseudo-derivative dH/dx used in the backward pass, at the scaled condition `x`.
+
+        Elementwise: the result has the same shape as `x`.
+        """
 
     def __call__(self, x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
         """The exact step H(x/scale) ∈ {0, 1}, same shape and dtype as `x`.
@@ -79,7 +82,7 @@ class FastSigmoid(Surrogate):
         check_positive("beta", self.beta)
 
     def derivative(self, x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
-        """1/(1 + β·|x|)²."""
+        """1/(1 + β·|x|)²; same shape as `x`."""
         return 1.0 / (1.0 + self.beta * jnp.abs(x)) ** 2
 
 
@@ -92,7 +95,7 @@ class Arctan(Surrogate):
         check_positive("alpha", self.alpha)
 
     def derivative(self, x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
-        """(α/2)/(1 + (π·α·x/2)²)."""
+        """(α/2)/(1 + (π·α·x/2)²); same shape as `x`."""
         return (self.alpha / 2) / (1.0 + (math.pi * self.alpha * jnp.asarray(x) / 2) ** 2)
 
 
@@ -107,7 +110,7 @@ class Triangle(Surrogate):
         check_positive("width", self.width)
 
     def derivative(self, x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
-        """γ·max(0, 1 − |x|/ϑ) with ϑ = `width`."""
+        """γ·max(0, 1 − |x|/ϑ) with ϑ = `width`; same shape as `x`."""
         return self.gamma * jnp.maximum(0.0, 1.0 - jnp.abs(x) / self.width)
 
 
@@ -120,7 +123,7 @@ class Sigmoid(Surrogate):
         check_positive("k", self.k)
 
     def derivative(self, x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
-        """k·s(kx)·(1 − s(kx))."""
+        """k·s(kx)·(1 − s(kx)); same shape as `x`."""
         s = jax.nn.sigmoid(self.k * jnp.asarray(x))
         return self.k * s * (1.0 - s)
 

@@ -39,7 +39,7 @@ class Equilibria(eqx.Module):
 
     @property
     def stable(self) -> Bool[Array, "*neurons max_eq"]:
-        """Which equilibria are stable (every eigenvalue with negative real part)."""
+        """Which equilibria are stable (every eigenvalue with negative real part), `(*neurons, max_equilibria)`."""
         return (self.kind == 0) | (self.kind == 1)
 
     @property
@@ -73,7 +73,7 @@ def stability_kind(eigenvalues: Complex[Array, " n"]) -> Int[Array, ""]:
 
 
 def dynamic_columns(model: NeuronModel) -> np.ndarray:
-    """Indices of the state columns that are not inputs."""
+    """Indices of the state columns that are not inputs, shape `(n_dynamic,)`."""
     return np.array([i for i, n in enumerate(model.state_names) if n not in model.input_states])
 
 

@@ -83,7 +83,11 @@ def curve_names(model: NeuronModel) -> tuple[str, ...]:
 
 
 def settled_masks(model: NeuronModel) -> Bool[np.ndarray, "n_curves n_var"]:
-    """For each curve, which clamp variables settle."""
+    """For each curve, which clamp variables settle: boolean, shape `(n_curves, n_var)`.
+
+    Row 0 is the instantaneous curve (nothing settles), row k lets the variables of
+    timescale class < k settle (classes from `model.clamp_timescales`).
+    """
     names, classes = model.clamp_timescales
     return np.array([[c < k for c in classes] for k in range(len(names) + 1)], dtype=bool)
 

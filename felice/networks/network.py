@@ -347,7 +347,10 @@ class SpikingNetwork(NeuronModel):
     def currents(
         self, y: Float[Array, "neurons n_state"], args: Any = None
     ) -> dict[str, Float[Array, " neurons"]]:
-        """The neuron model's branch currents, the synaptic drive included."""
+        """The neuron model's branch currents, the synaptic drive included.
+
+        Model current units, each of shape `(n_neurons,)`; `y` has shape `(n_neurons, n_state)`.
+        """
         self.check_state(y)
         y_n, n_args = self._split(y, args)
         return self.neuron.currents(y_n, n_args)

@@ -173,7 +173,10 @@ class NeuronModel(eqx.Module):
         self, I_applied: Float[ArrayLike, ""] | None = None
     ) -> tuple[Float[Array, ""], Float[Array, ""]]:
         """Default interval of clamp voltages (model units) searched for curves and equilibria
-        at a total applied current I_applied (None: the model's own)."""
+        at a total applied current I_applied (None: the model's own).
+
+        Returns `(low, high)`, scalars for a single neuron (or per neuron, `(*neurons,)`).
+        """
         raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
 
     def clamp_split(self, y: Float[Array, " n_state"]) -> tuple[Float[Array, ""], Float[Array, " n_var"]]:
@@ -196,7 +199,10 @@ class NeuronModel(eqx.Module):
         raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`args` of `dynamics` that make the total applied current into the clamped node I_applied."""
+        """`args` of `dynamics` that make the total applied current into the clamped node I_applied.
+
+        `I_applied` is in model current units, a scalar or one value per neuron `(*neurons,)`.
+        """
         raise NotImplementedError(f"{type(self).__name__} defines no voltage clamp")
 
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons n_state"]:

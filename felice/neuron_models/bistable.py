@@ -204,7 +204,7 @@ class BistableCircuit(NeuronModel):
 
     @property
     def kappa(self) -> Float[Array, "*neurons"]:
-        """Subthreshold slope factor κ = β·U_t."""
+        """Subthreshold slope factor κ = β·U_t (dimensionless), scalar or `(n_neurons,)` like β."""
         return self.beta * self.U_t
 
     def to_circuit(self) -> dict[str, Array]:
@@ -344,7 +344,10 @@ class BistableCircuit(NeuronModel):
         return jnp.linspace(-0.5, 1.0, 31, dtype=self.dtype)[:, None]
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`{"I_ext": (I_applied, 0)}`: the applied current flows into node u."""
+        """`{"I_ext": (I_applied, 0)}`: the applied current flows into node u.
+
+        Units of I_bias; `I_applied` of shape `(*neurons,)` gives `I_ext` of shape `(*neurons, 2)`.
+        """
         I = jnp.asarray(I_applied, self.dtype)
         return {"I_ext": jnp.stack([I, jnp.zeros_like(I)], axis=-1)}
 

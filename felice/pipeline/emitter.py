@@ -43,7 +43,10 @@ class Emission(eqx.Module):
         return (self.t1 - self.t0) * self.model.time_unit
 
     def args(self, k: int | Array) -> dict | None:
-        """The model's `args` at save index `k` (the `I_ext` entry), or None."""
+        """The model's `args` at save index `k` (the `I_ext` entry, model current units), or None.
+
+        `I_ext[k]` has shape `(n_neurons, *model.input_shape)`.
+        """
         return None if self.I_ext is None else {"I_ext": self.I_ext[k]}
 
 

@@ -49,9 +49,11 @@ class IdentityField(Field):
 
     @property
     def unit(self) -> str:
+        """`"A"`: the sites carry the neurons' currents."""
         return "A"
 
     def matrix(self, n_neurons: int) -> Float[Array, "N N"]:
+        """The identity, shape `(N, N)` with N = `n_neurons`."""
         return jnp.eye(n_neurons)
 
 
@@ -60,9 +62,11 @@ class SumField(Field):
 
     @property
     def unit(self) -> str:
+        """`"A"`: the one site carries the total current."""
         return "A"
 
     def matrix(self, n_neurons: int) -> Float[Array, "1 N"]:
+        """A row of ones, shape `(1, N)` with N = `n_neurons`."""
         return jnp.ones((1, n_neurons))
 
 
@@ -88,9 +92,15 @@ class MatrixField(Field):
 
     @property
     def unit(self) -> str:
+        """The `unit` given at construction (default `"A"`)."""
         return self.signal_unit
 
     def matrix(self, n_neurons: int) -> Float[Array, "X N"]:
+        """`weights`, shape `(X, N)`.
+
+        Raises:
+            ValueError: if `weights` does not have `n_neurons` columns.
+        """
         if self.weights.shape[1] != n_neurons:
             raise ValueError(
                 f"MatrixField weights have {self.weights.shape[1]} columns but there are "
@@ -163,9 +173,15 @@ class PointSourceField(Field):
 
     @property
     def unit(self) -> str:
+        """`"V"`: electrode potentials of the volume conductor."""
         return "V"
 
     def matrix(self, n_neurons: int) -> Float[Array, "X N"]:
+        """1/(4πσ·max(|x − r|, r_min)) in V/A (Ω), shape `(X, N)`: electrodes by neurons.
+
+        Raises:
+            ValueError: if the field has a different number of neuron positions.
+        """
         if self.neuron_positions.shape[0] != n_neurons:
             raise ValueError(
                 f"PointSourceField has {self.neuron_positions.shape[0]} neuron positions but "

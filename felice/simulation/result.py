@@ -57,7 +57,7 @@ class SimulationResult(eqx.Module):
 
     @property
     def ok(self) -> Array:
-        """True when the simulation reached t1 without any failure."""
+        """True when the simulation reached t1 without any failure (a scalar boolean array)."""
         return self.status == Status.OK
 
     @property

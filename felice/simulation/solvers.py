@@ -23,6 +23,7 @@ class RK4(diffrax.AbstractERK):
     interpolation_cls: ClassVar = diffrax.ThirdOrderHermitePolynomialInterpolation.from_k
 
     def order(self, terms):
+        """4: the global order of accuracy."""
         return 4
 
 

@@ -57,7 +57,11 @@ def solve_si(
 def upward_crossings(
     t: Float[ArrayLike, " n_t"], x: Float[ArrayLike, " n_t"], level: float = 0.0
 ) -> Float[np.ndarray, " n_events"]:
-    """Times at which `x` crosses `level` upwards, linearly interpolated between samples."""
+    """Times at which `x` crosses `level` upwards, linearly interpolated between samples.
+
+    `t` and `x` have shape `(n_t,)`; returns the crossing times, shape `(n_events,)`,
+    in the units of `t`.
+    """
     t = np.asarray(t, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64) - level
     idx = np.flatnonzero((x[:-1] < 0) & (x[1:] >= 0))

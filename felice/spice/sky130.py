@@ -303,6 +303,7 @@ def characterise(
     """`sweep_transistors`, `sweep_diff_pair` and `sweep_blocks` in one ngspice run.
 
     The process cards are parsed once; the three benches share nothing but the supply.
+    `V_gs`, `delta_V` (V) and `x` are uniform 1-D sweeps, each of shape `(n,)`.
     """
     deck = _deck(card, "sky130_characterisation")
     _add_transistor_bench(deck, card, _uniform(V_gs, "V_gs"))

@@ -17,6 +17,8 @@ Points = dict[str, np.ndarray]
 def check_points(points: Mapping[str, ArrayLike]) -> Points:
     """Validate `points` (named 1-D columns of equal length) and return float64 copies.
 
+    Every column has shape `(n_points,)`.
+
     Raises:
         ValueError: empty points, non-1-D or non-finite columns, or unequal lengths.
     """
@@ -73,7 +75,10 @@ def _check_ranges(n: int, ranges: Mapping[str, tuple[float, float]]) -> dict:
 
 
 def random(n: int, *, seed: int, **ranges: tuple[float, float]) -> Points:
-    """`n` points drawn uniformly and independently in the box `ranges` (name=(low, high))."""
+    """`n` points drawn uniformly and independently in the box `ranges` (name=(low, high)).
+
+    Returns one float64 column of shape `(n,)` per name.
+    """
     ranges = _check_ranges(n, ranges)
     rng = np.random.default_rng(seed)
     return {name: rng.uniform(low, high, n) for name, (low, high) in ranges.items()}
@@ -84,6 +89,7 @@ def latin_hypercube(n: int, *, seed: int, **ranges: tuple[float, float]) -> Poin
 
     Each axis is cut into `n` equal strata and every stratum holds exactly one point
     (uniform inside it); the strata are paired across axes by independent permutations.
+    Returns one float64 column of shape `(n,)` per name.
     """
     ranges = _check_ranges(n, ranges)
     rng = np.random.default_rng(seed)

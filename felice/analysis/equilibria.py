@@ -39,7 +39,10 @@ class Equilibria(eqx.Module):
 
     @property
     def stable(self) -> Bool[Array, "*neurons max_eq"]:
-        """Which equilibria are stable (every eigenvalue with negative real part), `(*neurons, max_equilibria)`."""
+        """Which equilibria are stable (every eigenvalue with negative real part).
+
+        Boolean, shape `(*neurons, max_equilibria)`.
+        """
         return (self.kind == 0) | (self.kind == 1)
 
     @property

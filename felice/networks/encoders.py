@@ -93,7 +93,8 @@ def raster_to_events(
     """Event list of one sample's raster: spike times (k·dt, repeated per count) and channels.
 
     `raster` has shape `(steps, channels)` (spike counts per step); both returned
-    arrays have shape `(n_spikes,)`, times in model time units. Not jit-compatible (the number of spikes is data dependent).
+    arrays have shape `(n_spikes,)`, times in model time units. Not jit-compatible (the
+    number of spikes is data dependent).
     """
     import numpy as np
 

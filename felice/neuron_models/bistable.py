@@ -204,7 +204,7 @@ class BistableCircuit(NeuronModel):
 
     @property
     def kappa(self) -> Float[Array, "*neurons"]:
-        """Subthreshold slope factor κ = β·U_t (dimensionless), scalar or `(n_neurons,)` like β."""
+        """Subthreshold slope factor κ = β·U_t, scalar or `(n_neurons,)` like β."""
         return self.beta * self.U_t
 
     def to_circuit(self) -> dict[str, Array]:

@@ -44,7 +44,7 @@ class Readout(eqx.Module):
 
     @property
     def ok(self) -> Array:
-        """True when the readout is fully defined and its simulation succeeded (a scalar boolean array)."""
+        """True when the readout is fully defined and its simulation succeeded (bool scalar)."""
         return self.status == ReadoutStatus.OK
 
     @property

@@ -56,6 +56,7 @@ class StepCurrent(CurrentInput):
         self.amplitude = jnp.asarray(amplitude)
 
     def __call__(self, t: Float[Array, "*shape"]) -> Float[Array, "*shape"]:
+        """`amplitude` where t ≥ t_on, else 0 (model units); same shape as `t`."""
         return jnp.where(t >= self.t_on, self.amplitude, 0.0).astype(t.dtype)
 
     def breakpoints(self) -> np.ndarray:
@@ -84,6 +85,7 @@ class PulseCurrent(CurrentInput):
         self.amplitude = jnp.asarray(amplitude)
 
     def __call__(self, t: Float[Array, "*shape"]) -> Float[Array, "*shape"]:
+        """`amplitude` where t_on ≤ t < t_off, else 0 (model units); same shape as `t`."""
         on = (t >= self.t_on) & (t < self.t_off)
         return jnp.where(on, self.amplitude, 0.0).astype(t.dtype)
 
@@ -118,6 +120,11 @@ class CurrentTrace(CurrentInput):
         self.values = values
 
     def __call__(self, t: Float[Array, "*shape"]) -> Float[Array, "*shape"]:
+        """The interpolated current (model units) at `t`; same shape as `t`.
+
+        With per-neuron traces, `t` holds one time per neuron and input, shape
+        `(n_neurons, *input_shape)` as the simulator passes it.
+        """
         if self.values.ndim == 1:
             return jnp.interp(t, self.ts, self.values).astype(t.dtype)
         columns = self.values.reshape(self.values.shape[0], -1)
@@ -152,6 +159,7 @@ class FunctionCurrent(CurrentInput):
         self.breaks = tuple(float(b) for b in _time("breaks", np.asarray(breaks, float)).ravel())
 
     def __call__(self, t: Float[Array, "*shape"]) -> Float[Array, "*shape"]:
+        """`fn` evaluated at each entry of `t` (model units); same shape as `t`."""
         flat = t.ravel()
         per_time = jax.vmap(lambda s: jnp.broadcast_to(self.fn(s), t.shape).ravel())(flat)
         return jnp.diagonal(per_time).reshape(t.shape).astype(t.dtype)

@@ -310,6 +310,9 @@ class SpikingNetwork(NeuronModel):
     def input_weights(self, counts: Float[ArrayLike, " n_inputs"]) -> Float[Array, " neurons"]:
         """Summed input weight per neuron for `counts[c]` spikes on each input channel c.
 
+        `counts` has shape `(n_inputs,)`; the result, shape `(n_neurons,)`, is in the
+        units of the neuron's `input_spike` (model current units for FHNRS).
+
         With `input_spike` this is what the event engine applies at an input time:
         `y = net.input_spike(y, net.input_weights(one_hot(channel, n_inputs)))`.
         """

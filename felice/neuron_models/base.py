@@ -122,7 +122,11 @@ class NeuronModel(eqx.Module):
     def input_spike(
         self, y: Float[Array, "neurons n_state"], weights: Float[ArrayLike, " neurons"]
     ) -> Float[Array, "neurons n_state"]:
-        """State right after input spikes of the given (summed) weight per neuron arrive."""
+        """State right after input spikes of the given (summed) weight per neuron arrive.
+
+        `y` has shape `(n_neurons, n_state)`, `weights` `(n_neurons,)` (or a scalar);
+        returns the new state, shape `(n_neurons, n_state)`.
+        """
 
     def reset_spiked(
         self, y: Float[Array, "neurons n_state"], spiked: Bool[ArrayLike, " neurons"]

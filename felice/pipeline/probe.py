@@ -105,6 +105,8 @@ PROBES: dict[str, ProbeSpec] = {
     "field": ProbeSpec(lambda c: c.signal, "field", needs_field=True),
     "csd": ProbeSpec(_csd, "A/m^3", needs_field=True),
 }
+"""The probes by name: how each is computed from a `ProbeContext` and its SI unit
+("field": the unit of the pipeline's field). Shapes and meanings: the module docstring."""
 
 
 def check_probe_names(names: Sequence[str], field: Field | None) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ class SpikeCount(eqx.Module):
     t_start: float = 0.0
 
     def __call__(self, model: NeuronModel, result: SimulationResult) -> Int[Array, " n"]:
+        """Spike counts of the chunk's points, shape `(n,)`."""
         return jnp.sum(jnp.isfinite(_window_spikes(result, self.t_start)), axis=1)
 
 
@@ -52,6 +53,7 @@ class SpikeRate(eqx.Module):
     t_start: float = 0.0
 
     def __call__(self, model: NeuronModel, result: SimulationResult) -> Float[Array, " n"]:
+        """Rates of the chunk's points in spikes per model time unit, shape `(n,)`."""
         count = SpikeCount(self.t_start)(model, result)
         return count / (result.t1 - self.t_start)
 
@@ -77,6 +79,7 @@ class RegimeFromSpikes(eqx.Module):
             raise ValueError(f"min_spikes must be ≥ 3 (two intervals), got {self.min_spikes}")
 
     def __call__(self, model: NeuronModel, result: SimulationResult) -> Int[Array, " n"]:
+        """`Regime` codes of the chunk's points, shape `(n,)`."""
         s = _window_spikes(result, self.t_start)
         count = jnp.sum(jnp.isfinite(s), axis=1)
         isi = s[:, 1:] - s[:, :-1]
@@ -110,6 +113,7 @@ class RegimeFromIV(eqx.Module):
     n_v: int = 201
 
     def __call__(self, model: NeuronModel, result: SimulationResult | None) -> Int[Array, " n"]:
+        """`Regime` codes of the chunk's points, shape `(n,)` (`result` is not used)."""
         # `chunk_model` gives the swept parameters one value per point: a population.
         labels = classify(model, n_v=self.n_v)
         if isinstance(labels, str):

@@ -315,7 +315,7 @@ def test_model_pages_show_an_iv_figure(model):
     script = (DOCS / "scripts" / "make_figures.py").read_text()
     for figure in figures:
         if "iv_" in figure:
-            assert Path(figure).stem in script, f"{figure}: not made by docs/scripts/make_figures.py"
+            assert Path(figure).stem in script, f"{figure}: not made by make_figures.py"
 
 
 def test_notebook_hook_lists_every_notebook():

@@ -12,8 +12,11 @@ class ReadoutStatus(enum.IntEnum):
     """Whether a readout can be trusted (`Readout.status`)."""
 
     OK = 0
-    SIMULATION_FAILED = 1  # the emitter's simulation did not reach t1 cleanly
-    UNDEFINED = 2  # some entries are not defined (e.g. latency or energy per spike without spikes)
+    """Every entry is defined and the simulation succeeded."""
+    SIMULATION_FAILED = 1
+    """The emitter's simulation did not reach t1 cleanly."""
+    UNDEFINED = 2
+    """Some entries are not defined (e.g. latency or energy per spike without spikes)."""
 
 
 STATUS_TEXT = {

@@ -11,10 +11,15 @@ class Status(enum.IntEnum):
     """Outcome of a simulation (`SimulationResult.status`)."""
 
     OK = 0
-    MAX_STEPS = 1  # t1 not reached within max_steps solver steps
-    NONFINITE = 2  # the state became NaN or inf
-    SPIKE_OVERFLOW = 3  # a neuron spiked more than max_spikes times; later spikes were not stored
-    STEP_FAILED = 4  # the solver or step-size controller failed (e.g. step size underflow)
+    """The simulation reached t1."""
+    MAX_STEPS = 1
+    """t1 not reached within max_steps solver steps."""
+    NONFINITE = 2
+    """The state became NaN or inf."""
+    SPIKE_OVERFLOW = 3
+    """A neuron spiked more than max_spikes times; later spikes were not stored."""
+    STEP_FAILED = 4
+    """The solver or step-size controller failed (e.g. step size underflow)."""
 
 
 STATUS_MESSAGES = {

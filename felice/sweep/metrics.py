@@ -22,10 +22,16 @@ class Regime(enum.IntEnum):
     """Regime labels of `regime` (a column of integers in the table)."""
 
     REST = 0
+    """The neuron rests (from spikes: fewer than `min_spikes` spikes after `t_start`)."""
     SPIKING = 1
+    """Tonic spiking."""
     BURSTING = 2
-    BISTABLE = 3  # needs an equilibrium analysis (`RegimeFromIV`); never produced from spikes
-    EXCITABLE = 4  # rests, but its fast I–V curve has a negative-conductance region (`RegimeFromIV`)
+    """Bursts of spikes separated by long intervals."""
+    BISTABLE = 3
+    """Two or more stable equilibria; needs an equilibrium analysis (`RegimeFromIV`), never
+    produced from spikes."""
+    EXCITABLE = 4
+    """Rests, but its fast I–V curve has a negative-conductance region (`RegimeFromIV`)."""
 
 
 def _window_spikes(result: SimulationResult, t_start: float) -> Array:

@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="train under per-neuron kappa mismatch (relative sigma)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="felice_train",
-                       help="output folder: config, metrics.jsonl, checkpoint/ (resumed if present), "
-                            "hardware.json")
+                       help="output folder: config, metrics.jsonl, checkpoint/ "
+                            "(resumed if present), hardware.json")
     from felice.sweep.command import add_parser as add_sweep
 
     add_sweep(sub)

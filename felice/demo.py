@@ -157,6 +157,7 @@ def _spike_times(r: Readouts) -> np.ndarray:
 
 
 def _time_axes(ax) -> None:
+    """Time in s and voltage in V, with SI-prefixed tick labels."""
     from matplotlib.ticker import EngFormatter
 
     ax.xaxis.set_major_formatter(EngFormatter(unit="s"))

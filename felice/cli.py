@@ -8,8 +8,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `felice` console script; returns the exit status."""
     parser = argparse.ArgumentParser(prog="felice", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="print the three models in hardware units and plot them")
-    demo.add_argument("--out", default="felice_demo.png", help="figure path (PNG)")
+    demo = sub.add_parser(
+        "demo", help="print the three models in hardware units and write a one-page summary figure"
+    )
+    demo.add_argument("--out", default="felice_demo.png",
+                      help="figure path (PNG; default felice_demo.png in the current folder)")
     spice = sub.add_parser(
         "spice", help="write a model's ngspice netlist; with --compare, co-simulate"
     )
@@ -39,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="train under per-neuron kappa mismatch (relative sigma)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="felice_train",
-                       help="output folder: config, metrics.jsonl, checkpoint/ (resumed if present), "
-                            "hardware.json")
+                       help="output folder: config, metrics.jsonl, checkpoint/ "
+                            "(resumed if present), hardware.json")
     from felice.sweep.command import add_parser as add_sweep
 
     add_sweep(sub)
@@ -54,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from felice.demo import run_demo
 
-        run_demo(args.out)
+        try:
+            run_demo(args.out)
+        except ValueError as err:
+            parser.error(str(err))
     elif args.command == "spice":
         from felice.spice.command import run_spice_command
 

@@ -1,33 +1,110 @@
-"""`felice demo`: the three circuits at a glance, in hardware units."""
+"""`felice demo`: the three circuits at a glance, in hardware units.
+
+Prints each model's hardware parameters and rest points and a readout table, and
+draws a one-page summary: per model (one row each) its I–V curves in volts and
+amperes, a trajectory with its detected spikes marked, and its pipeline readouts.
+"""
 
 from pathlib import Path
+from typing import Any, NamedTuple
 
+import equinox as eqx
+import jax
+import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Array, Float
 
-from felice.neuron_models import FHNRS, Boomerang, NeuronModel, WereRabbit
-from felice.pipeline import Emitter, Pipeline, Readouts
+from felice.analysis import Equilibria, IVCurves, equilibria, iv_curves
+from felice.inputs import SpikeTrain
+from felice.neuron_models import FHNRS, BistableCircuit, Boomerang, NeuronModel, WereRabbit
+from felice.pipeline import V_DD_DEFAULT, Emitter, Pipeline, Readouts
 from felice.units import CIRCUIT_UNITS, format_si
 
 # One pipeline for the three circuits: the same readouts whatever neuron is inside.
-_PIPELINE = Pipeline(["time", "voltage", "spike_counts", "rate", "energy_per_spike",
-                      "peak_voltage"])
+_PIPELINE = Pipeline(["time", "voltage", "spike_times", "spike_counts", "rate", "energy",
+                      "energy_per_spike", "peak_voltage", "supply_current", "power"])
+
+# Input kicks of the bistable circuits (model time units: 1 ms at the defaults): each moves
+# the neuron across the separatrix u = v; it spikes once when it arrives at the other
+# fixpoint (about 40 ms later) and then rests without spiking again.
+_KICK_TIMES = (10.0, 70.0, 130.0)
+_KICK_WEIGHTS = (-0.4, 0.4, -0.4)
+_BISTABLE_T1 = 200.0
+_N_SAVE = 1500
+_N_V = 201  # clamp voltages per I–V curve
+# The demo's programs run for milliseconds and are compiled once: skip most of XLA's
+# optimisation passes, which would take longer than the runs they speed up.
+_FAST_COMPILE = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
+
+
+class DemoResult(NamedTuple):
+    """What `run_demo` produced.
+
+    Attributes:
+        path: absolute path of the written figure.
+        figure: the matplotlib Figure (closed: not shown, but its axes can be inspected);
+            3 rows (FHNRS, WereRabbit, Boomerang) × 3 axes (I–V curves, trajectory,
+            readouts).
+        readouts: the pipeline `Readouts` of each model, by model name.
+    """
+
+    path: Path
+    figure: Any
+    readouts: dict[str, Readouts]
+
+
+def _analyse(
+    model: NeuronModel, v: Float[Array, " n_v"], inputs: tuple, t1: float
+) -> tuple[Equilibria, IVCurves, Readouts]:
+    """Equilibria, I–V curves over `v` (model units) and pipeline readouts of one model.
+
+    A bistable circuit starts at (and its I–V curves hold v at) its stable fixpoint
+    with u > v; FHNRS starts at `init_state`. `inputs` and `t1` (model time units) go
+    to the `Emitter`.
+    """
+    eq = equilibria(model)
+    y0 = None
+    if isinstance(model, BistableCircuit):
+        states = eq.states
+        ok = eq.stable & (states[:, 0] > states[:, 1] + 1e-3)
+        y0 = states[jnp.argmax(ok)][None]
+        curves = iv_curves(model, v, rest=y0[0])
+    else:
+        curves = iv_curves(model, v)
+    readouts = _PIPELINE(Emitter(model, t1=t1, y0=y0, inputs=inputs, n_save=_N_SAVE))
+    return eq, curves, readouts
+
+
+def _compile_fast(fn, *args):
+    """`fn(*args)` as one program compiled with `_FAST_COMPILE` (arrays traced, the rest static)."""
+    dynamic, static = eqx.partition(args, eqx.is_array)
+    out_static = {}
+
+    def arrays_only(dynamic):
+        out, out_static["tree"] = eqx.partition(fn(*eqx.combine(dynamic, static)), eqx.is_array)
+        return out
+
+    out = jax.jit(arrays_only, compiler_options=_FAST_COMPILE)(dynamic)
+    return eqx.combine(out, out_static["tree"])
 
 
 def _readout_table(rows: dict[str, Readouts]) -> str:
-    """Rates, energy per spike and peak node voltages of each model, one line each."""
-    lines = [f"{'model':<11} {'spikes':>6} {'rate':>10} {'energy/spike':>13}  peak voltages",
-             "-" * 64]
+    """Spikes, rate, energy per spike, supply power and peak node voltages, one line per model."""
+    lines = [f"{'model':<11} {'spikes':>6} {'rate':>10} {'energy/spike':>13} {'power':>10}"
+             "  peak voltages", "-" * 76]
     for name, r in rows.items():
         peaks = ", ".join(format_si(v, "V") for v in np.asarray(r["peak_voltage"].value[0]))
         lines.append(
             f"{name:<11} {int(r['spike_counts'].value[0]):>6} "
             f"{format_si(float(r['rate'].value[0]), 'Hz'):>10} "
-            f"{format_si(float(r['energy_per_spike'].value[0]), 'J'):>13}  {peaks}"
+            f"{format_si(float(r['energy_per_spike'].value[0]), 'J'):>13} "
+            f"{format_si(float(np.mean(r['power'].value[:, 0])), 'W'):>10}  {peaks}"
         )
     return "\n".join(lines)
 
 
 def _describe(name: str, model: NeuronModel) -> str:
+    """The model's hardware view (`to_circuit`), one SI-formatted parameter per line."""
     lines = [f"{name}"]
     for key, value in model.to_circuit().items():
         value = np.asarray(value)
@@ -37,60 +114,150 @@ def _describe(name: str, model: NeuronModel) -> str:
     return "\n".join(lines)
 
 
-def run_demo(out: str | Path = "felice_demo.png") -> Path:
-    """Print each model's hardware parameters and rest points, run the three through one
-    readout pipeline (supply V_dd = 1.8 V), print a readout table and plot a trajectory of each.
+def _stable_pair(eq: Equilibria) -> np.ndarray:
+    """The two stable fixpoints (u > v first, then u < v) of a bistable circuit, `(2, 2)` in V.
+
+    Raises:
+        ValueError: if the circuit does not have one stable fixpoint on each side of u = v.
+    """
+    states = np.asarray(eq.states)
+    stable = np.asarray(eq.stable) & (np.abs(states[:, 0] - states[:, 1]) > 1e-3)
+    pair = []
+    for side in (states[:, 0] > states[:, 1], states[:, 0] < states[:, 1]):
+        found = np.flatnonzero(stable & side)
+        if found.size == 0:
+            raise ValueError(f"no stable fixpoint on each side of u = v: {eq.labels}")
+        pair.append(states[found[0]])
+    return np.stack(pair)
+
+
+def _readout_card(ax, name: str, r: Readouts) -> None:
+    """The readouts of one model as text on an empty Axes."""
+    duration = float(r["time"].value[-1] - r["time"].value[0])
+    rows = [
+        ("spikes", f"{int(r['spike_counts'].value[0])} in {format_si(duration, 's')}"),
+        ("rate", format_si(float(r["rate"].value[0]), "Hz")),
+        ("supply current", format_si(float(np.mean(r["supply_current"].value[:, 0])), "A")),
+        ("supply power", format_si(float(np.mean(r["power"].value[:, 0])), "W")),
+        ("energy", format_si(float(r["energy"].value[0]), "J")),
+        ("energy / spike", format_si(float(r["energy_per_spike"].value[0]), "J")),
+        ("peak voltage", ", ".join(format_si(v, "V")
+                                   for v in np.asarray(r["peak_voltage"].value[0]))),
+    ]
+    text = "\n".join(f"{k:<15} {v}" for k, v in rows)
+    ax.set_axis_off()
+    ax.set_title(f"{name} readouts (V_dd = {format_si(V_DD_DEFAULT, 'V')})")
+    ax.text(0.02, 0.95, text, family="monospace", fontsize=9.5, va="top", transform=ax.transAxes)
+
+
+def _spike_times(r: Readouts) -> np.ndarray:
+    """Spike times of neuron 0 in s (padding dropped)."""
+    st = np.asarray(r["spike_times"].value[0])
+    return st[np.isfinite(st)]
+
+
+def _time_axes(ax) -> None:
+    """Time in s and voltage in V, with SI-prefixed tick labels."""
+    from matplotlib.ticker import EngFormatter
+
+    ax.xaxis.set_major_formatter(EngFormatter(unit="s"))
+    ax.yaxis.set_major_formatter(EngFormatter(unit="V"))
+    ax.set_xlabel("time")
+
+
+def run_demo(out: str | Path = "felice_demo.png") -> DemoResult:
+    """Print the three models in hardware units, run them through one readout pipeline
+    (supply V_dd = 1.8 V), print a readout table and write a one-page summary figure.
+
+    FHNRS spikes tonically at I_app = 0.5 (threshold spikes). WereRabbit and Boomerang
+    start at their u > v fixpoint and receive three input kicks (at 10, 70 and 130
+    model time units, i.e. ms) that move them across the separatrix u = v; each
+    arrival at the other fixpoint is one spike, and a resting neuron does not spike
+    again. The figure has one row per model: I–V curves (V, A; equilibria marked),
+    the trajectory in V against time in s with the spikes marked, and the readouts.
 
     Args:
-        out: path of the PNG figure to write.
+        out: path of the figure (PNG; the format follows the suffix); its folder must exist.
 
     Returns:
-        The path of the written figure.
+        A `DemoResult`: the absolute path, the (closed) Figure with 9 axes, the readouts.
+
+    Raises:
+        ValueError: if the folder of `out` does not exist.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out = Path(out)
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
+    from felice.plotting import plot_iv
 
+    out = Path(out).expanduser().resolve()
+    if not out.parent.is_dir():
+        raise ValueError(f"cannot write the figure: folder {out.parent} does not exist")
+    fig, axes = plt.subplots(3, 3, figsize=(16, 12.5), layout="constrained",
+                             gridspec_kw=dict(width_ratios=(1.15, 1.5, 0.85)))
+    readouts: dict[str, Readouts] = {}
+
+    # -- FHNRS: tonic spiking, threshold spikes -------------------------------------
     fhn = FHNRS(I_app=0.5)
     print(_describe("FHNRS (spiking defaults, I_app = 0.5)", fhn))
-    V_rest = float(fhn.equilibrium()[0, 0])
-    print(f"  equilibrium   V* = {V_rest:.4g} (model units) = "
-          f"{format_si(V_rest * float(fhn.voltage_unit), 'V')} (unstable: the neuron spikes)\n")
-    readouts = {"FHNRS": _PIPELINE(Emitter(fhn, t1=300.0, n_save=1500))}
-    r = readouts["FHNRS"]
-    axes[0].plot(np.asarray(r["time"].value) * 1e3, np.asarray(r["voltage"].value[:, 0, 0]) * 1e3)
-    V_th_mV = float(fhn.V_th) * float(fhn.voltage_unit) * 1e3
-    axes[0].axhline(V_th_mV, ls="--", c="gray", label="threshold")
-    axes[0].set(xlabel="time (ms)", ylabel="V (mV)", title="FHNRS: tonic spiking")
-    axes[0].legend(loc="lower right")
+    v = jnp.linspace(*fhn.clamp_range(), _N_V)
+    eq, curves, r = _compile_fast(_analyse, fhn, v, (), 300.0)
+    readouts["FHNRS"] = r
+    V_star = float(eq.states[0, 0])
+    print(f"  equilibrium   V* = {V_star:.4g} (model units) = "
+          f"{format_si(V_star * float(fhn.voltage_unit), 'V')} ({eq.labels[0]}: the neuron "
+          f"{'spikes' if not bool(eq.stable[0]) else 'rests'})\n")
+    plot_iv(curves, si=True, equilibria=eq, ax=axes[0, 0])
+    ax = axes[0, 1]
+    ts, V = np.asarray(r["time"].value), np.asarray(r["voltage"].value[:, 0, 0])
+    V_th = float(fhn.V_th) * float(fhn.voltage_unit)
+    spikes = _spike_times(r)
+    ax.plot(ts, V, lw=1.2, label="V")
+    ax.axhline(V_th, ls="--", c="gray", label="threshold")
+    ax.plot(spikes, np.full_like(spikes, V_th), "v", c="C3", ms=8, label="detected spikes")
+    ax.set(title=f"FHNRS: tonic spiking, {spikes.size} threshold spikes", ylabel="membrane V")
+    _time_axes(ax)
+    ax.legend(loc="lower right", fontsize=8)
+    _readout_card(axes[0, 2], "FHNRS", r)
 
-    for ax, cls in zip(axes[1:], (WereRabbit, Boomerang), strict=True):
+    # -- WereRabbit and Boomerang: bistable, fixpoint spikes ------------------------
+    kicks = SpikeTrain(_KICK_TIMES, 0, _KICK_WEIGHTS)
+    for row, cls in zip((1, 2), (WereRabbit, Boomerang), strict=True):
+        name = cls.__name__
         model = cls()
-        fixpoints = np.asarray(model.stable_fixpoints()[0])
-        print(_describe(f"{cls.__name__} (defaults)", model))
+        v = jnp.linspace(*model.clamp_range(), _N_V)
+        eq, curves, r = _compile_fast(_analyse, model, v, (kicks,), _BISTABLE_T1)
+        readouts[name] = r
+        fixpoints = _stable_pair(eq)
+        print(_describe(f"{name} (defaults)", model))
         for label, (u, v) in zip(("u > v", "u < v"), fixpoints, strict=True):
             print(f"  stable fixpoint ({label}): u = {format_si(u, 'V')}, v = {format_si(v, 'V')}")
-        print()
-        # Start at the u > v fixpoint, kick it across the separatrix, watch it settle.
-        y0 = model.input_spike(model.init_state(1), -0.4)
-        r = readouts[cls.__name__] = _PIPELINE(Emitter(model, t1=60.0, y0=y0, n_save=1500))
-        uv = np.asarray(r["voltage"].value[:, 0])
-        ax.plot(uv[:, 0] * 1e3, uv[:, 1] * 1e3, lw=1)
-        ax.plot(*(fixpoints.T * 1e3), "o", c="k", label="stable fixpoints")
-        ax.plot(y0[0, 0] * 1e3, y0[0, 1] * 1e3, "x", c="r", label="after input kick")
-        lim = [min(ax.get_xlim()[0], ax.get_ylim()[0]), max(ax.get_xlim()[1], ax.get_ylim()[1])]
-        ax.plot(lim, lim, ":", c="gray", label="separatrix u = v")
-        duration = format_si(float(r["time"].value[-1]), "s")
-        ax.set(xlabel="u (mV)", ylabel="v (mV)", title=f"{cls.__name__}: {duration} after a kick")
-        ax.legend(loc="best", fontsize=8)
+        spikes = _spike_times(r)
+        unit = float(model.time_unit)
+        print(f"  input kicks at {', '.join(format_si(t * unit, 's') for t in _KICK_TIMES)}: "
+              f"{spikes.size} fixpoint spikes at {', '.join(format_si(t, 's') for t in spikes)}\n")
+        plot_iv(curves, si=True, equilibria=eq, ax=axes[row, 0])
+        ax = axes[row, 1]
+        ts, uv = np.asarray(r["time"].value), np.asarray(r["voltage"].value[:, 0])
+        ax.plot(ts, uv[:, 0], lw=1.2, label="u")
+        ax.plot(ts, uv[:, 1], lw=1.2, label="v")
+        for k, t in enumerate(_KICK_TIMES):
+            ax.axvline(t * unit, ls=":", c="gray", label="input kick" if k == 0 else None)
+        ax.plot(spikes, np.interp(spikes, ts, uv[:, 0]), "v", c="C3", ms=9,
+                label="fixpoint spikes (arrival)")
+        ax.set(title=f"{name}: {len(_KICK_TIMES)} kicks across u = v, {spikes.size} spikes",
+               ylabel="node voltage")
+        _time_axes(ax)
+        ax.legend(loc="lower right", fontsize=8, ncols=2)
+        _readout_card(axes[row, 2], name, r)
 
-    print("Readouts (one pipeline for all three; supply power = 1.8 V × bias currents):")
+    print(f"Readouts (one pipeline for all three; supply power = "
+          f"{format_si(V_DD_DEFAULT, 'V')} × bias currents):")
     print(_readout_table(readouts) + "\n")
-    fig.savefig(out, dpi=110)
+    fig.suptitle("felice: three analog neuron circuits in SI units — I–V curves, spikes, readouts")
+    fig.savefig(out, dpi=100)
     plt.close(fig)
-    print(f"wrote {out.resolve()}")
-    return out
+    print(f"wrote {out}")
+    return DemoResult(path=out, figure=fig, readouts=readouts)

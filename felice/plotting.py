@@ -1,7 +1,8 @@
 """Plots of the analysis: I–V curves and phase portraits, the same for every model.
 
 Each function draws on `ax` (a new figure when None) and returns the Axes. Values
-are in model units (FHNRS: 2U_t/κ, I_unit; bistable circuits: volts, I_bias).
+are in model units (FHNRS: 2U_t/κ, I_unit; bistable circuits: volts, I_bias), or in
+volts and amperes with `plot_iv(..., si=True)`.
 """
 
 from collections.abc import Sequence
@@ -9,7 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 from jaxtyping import ArrayLike, Float
 
-from felice.analysis.equilibria import equilibria
+from felice.analysis.equilibria import Equilibria
+from felice.analysis.equilibria import equilibria as find_equilibria
 from felice.analysis.iv import IVCurves, iv_curves
 from felice.analysis.phase import nullclines, trajectories, vector_field
 from felice.analysis.reading import negative_conductance
@@ -36,6 +38,8 @@ def plot_iv(
     I_app: float | None = None,
     names: Sequence[str] | None = None,
     shade: str | None = None,
+    si: bool = False,
+    equilibria: Equilibria | None = None,
     ax=None,
 ):
     """I–V curves, negative-conductance regions shaded, equilibria marked.
@@ -51,54 +55,99 @@ def plot_iv(
         names: curves to draw (default all).
         shade: curve whose negative-conductance intervals are shaded (default the
             first timescale class, e.g. "fast"; "" for none).
+        si: draw the clamp voltage in V and the current in A (model units ×
+            `model.voltage_unit`, `model.current_unit`), with SI-prefixed tick labels.
+        equilibria: equilibria to mark, computed by `felice.analysis.equilibria`
+            for a single neuron of this model at `I_app` (to reuse a computation);
+            None: computed here.
         ax: matplotlib Axes to draw on.
 
     Returns:
         The Axes.
+
+    Raises:
+        ValueError: if `curves` is neither an `IVCurves` nor a model, the curves are
+            those of a population (a leading neuron axis), or `equilibria` is not a
+            single neuron's `Equilibria`.
     """
+    if not isinstance(curves, (IVCurves, NeuronModel)):
+        raise ValueError(
+            f"curves must be an IVCurves or a NeuronModel, got {type(curves).__name__}"
+        )
+    if equilibria is not None and not (isinstance(equilibria, Equilibria)
+                                       and np.ndim(equilibria.kind) == 1):
+        raise ValueError(
+            "equilibria must be the Equilibria of a single neuron (felice.analysis.equilibria "
+            f"of a model without per-neuron parameters), got {type(equilibria).__name__}"
+        )
     if isinstance(curves, NeuronModel):
         model = curves
         if v is None:
             v = np.linspace(*(float(b) for b in model.clamp_range()), 401)
         curves = iv_curves(model, v)
+    if np.ndim(curves.I) != 2:
+        raise ValueError("plot_iv draws the curves of a single neuron; got curves with shape "
+                         f"{np.shape(curves.I)} (index the population first)")
     ax = _axes(ax)
+    model = curves.model
+    v_scale, i_scale = (float(model.voltage_unit), float(model.current_unit)) if si else (1.0, 1.0)
     names = list(curves.names if names is None else names)
-    V = np.asarray(curves.V)
+    V = np.asarray(curves.V) * v_scale
     for name in names:
         k = curves.index(name)
-        (line,) = ax.plot(V, np.asarray(curves.I[k]), label=name)
+        (line,) = ax.plot(V, np.asarray(curves.I[k]) * i_scale, label=name)
         for b in range(curves.branch_I.shape[-2]):
-            multi = np.where(np.asarray(curves.n_steady[k]) > 1, np.asarray(curves.branch_I[k, b]), np.nan)
+            several = np.asarray(curves.n_steady[k]) > 1
+            multi = np.where(several, np.asarray(curves.branch_I[k, b]) * i_scale, np.nan)
             ax.plot(V, multi, ":", color=line.get_color())
     shade = curves.names[1] if shade is None else shade
     if shade:
         for i, (lo, hi) in enumerate(negative_conductance(curves, shade)):
-            ax.axvspan(lo, hi, color="0.85", zorder=0, label=f"{shade}: dI/dV < 0" if i == 0 else None)
-    _mark_equilibria(ax, curves.model, I_app, V[0], V[-1])
+            ax.axvspan(lo * v_scale, hi * v_scale, color="0.85", zorder=0,
+                       label=f"{shade}: dI/dV < 0" if i == 0 else None)
+    eq = find_equilibria(model, I_applied=I_app) if equilibria is None else equilibria
+    _mark_equilibria(ax, model, eq, V[0], V[-1], v_scale, i_scale)
     # Exponential branches (bistable circuits) would squash everything else: clip to the bulk.
     shown = np.concatenate([np.asarray(curves.branch_I[curves.index(n)]).ravel() for n in names])
-    shown = shown[np.isfinite(shown)]
+    shown = shown[np.isfinite(shown)] * i_scale
     if shown.size:
         lo, hi = np.percentile(shown, [2, 98])
-        pad = 0.3 * (hi - lo) if hi > lo else 1.0
+        pad = 0.3 * (hi - lo) if hi > lo else i_scale
         ax.set_ylim(lo - pad, hi + pad)
-    ax.set(xlabel=f"clamped {curves.model.state_names[0]} (model units)", ylabel="I (model units)",
-           title=f"{type(curves.model).__name__} I–V curves")
-    ax.legend(fontsize=8, loc="best")
+    clamped = model.state_names[0]
+    if si:
+        from matplotlib.ticker import EngFormatter, MaxNLocator
+
+        for axis, unit in ((ax.xaxis, "V"), (ax.yaxis, "A")):
+            axis.set_major_formatter(EngFormatter(unit=unit))
+            axis.set_major_locator(MaxNLocator(6))
+        ax.set(xlabel=f"clamped {clamped}", ylabel="clamp current I")
+    else:
+        ax.set(xlabel=f"clamped {clamped} (model units)", ylabel="I (model units)")
+    ax.set_title(f"{type(model).__name__} I–V curves")
+    _legend(ax)
     return ax
 
 
-def _mark_equilibria(ax, model: NeuronModel, I_app, V_lo: float, V_hi: float) -> None:
+def _legend(ax) -> None:
+    """A legend with each label once (several equilibria share the applied-current line)."""
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    ax.legend(unique.values(), unique.keys(), fontsize=8, loc="best")
+
+
+def _mark_equilibria(ax, model: NeuronModel, eq: Equilibria, V_lo: float, V_hi: float,
+                     v_scale: float = 1.0, i_scale: float = 1.0) -> None:
     """Equilibria at (V*, I*) where I* is their clamp current, i.e. the applied current."""
-    eq = equilibria(model, I_applied=I_app)
     for k, label in enumerate(eq.labels):
         V, x = model.clamp_split(eq.states[k])
-        if not V_lo <= float(V) <= V_hi:
+        if not V_lo <= float(V) * v_scale <= V_hi:
             continue
-        I = float(model.clamp_current(V, x)[0])
+        I = float(model.clamp_current(V, x)[0]) * i_scale
         ax.axhline(I, color="0.5", lw=0.8, ls="--", label="applied current")
         marker, filled = _STYLE[label]
-        ax.plot(float(V), I, marker, ms=8, mec="k", mfc="k" if filled else "w", label=f"equilibrium ({label})")
+        ax.plot(float(V) * v_scale, I, marker, ms=8, mec="k", mfc="k" if filled else "w",
+                label=f"equilibrium ({label})")
 
 
 def plot_phase(
@@ -131,10 +180,10 @@ def plot_phase(
         The Axes. Fixpoints: filled circles stable, open circles unstable, crosses saddles.
     """
     ax = _axes(ax)
-    fine = vector_field(model, np.linspace(*x_range, 10 * n_grid), np.linspace(*y_range, 10 * n_grid),
-                        dims=dims, rest=rest, I_app=I_app)
+    fine = vector_field(model, np.linspace(*x_range, 10 * n_grid),
+                        np.linspace(*y_range, 10 * n_grid), dims=dims, rest=rest, I_app=I_app)
     i, j = fine.dims
-    for lines, color, name in zip(nullclines(fine), ("C0", "C3"), fine.names):
+    for lines, color, name in zip(nullclines(fine), ("C0", "C3"), fine.names, strict=True):
         for k, line in enumerate(lines):
             ax.plot(line[:, 0], line[:, 1], color=color, lw=1.5,
                     label=f"d{name}/dt = 0" if k == 0 else None)
@@ -148,9 +197,10 @@ def plot_phase(
     if starts is not None:
         ys = np.asarray(trajectories(model, starts, t1, I_app=I_app))
         for k in range(ys.shape[1]):
-            ax.plot(ys[:, k, i], ys[:, k, j], color="k", lw=0.9, label="trajectory" if k == 0 else None)
+            ax.plot(ys[:, k, i], ys[:, k, j], color="k", lw=0.9,
+                    label="trajectory" if k == 0 else None)
             ax.plot(ys[0, k, i], ys[0, k, j], "k.", ms=5)
-    eq = equilibria(model, I_applied=I_app)
+    eq = find_equilibria(model, I_applied=I_app)
     for k, label in enumerate(eq.labels):
         y = np.asarray(eq.states[k])
         if not (x_range[0] <= y[i] <= x_range[1] and y_range[0] <= y[j] <= y_range[1]):
@@ -159,8 +209,6 @@ def plot_phase(
         ax.plot(y[i], y[j], marker, ms=9, mec="k", mfc="k" if filled else "w", label=label)
     ax.set(xlim=x_range, ylim=y_range, xlabel=f"{fine.names[0]} (model units)",
            ylabel=f"{fine.names[1]} (model units)", title=f"{type(model).__name__} phase portrait")
-    handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), fontsize=8, loc="best")
+    _legend(ax)
     return ax
 

@@ -296,10 +296,29 @@ def test_plots_for_every_model(tmp_path, model, xr, yr, starts):
 
     from felice.plotting import plot_iv, plot_phase
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(15, 4))
     assert plot_iv(model, ax=a1) is a1
     assert plot_phase(model, xr, yr, starts=starts, t1=50.0, n_grid=15, ax=a2) is a2
     assert len(a1.lines) >= 2 and len(a2.lines) >= 3 + (starts is not None)
+    # In SI units, reusing the equilibria: the same curves scaled to volts and amperes.
+    curves = iv_curves(model, np.linspace(*(float(b) for b in model.clamp_range()), 401))
+    assert plot_iv(curves, si=True, equilibria=equilibria(model), ax=a3) is a3
+    V_unit, I_unit = float(model.voltage_unit), float(model.current_unit)
+    for plain, si in zip(a1.lines, a3.lines, strict=True):  # curves, branches, equilibria
+        np.testing.assert_allclose(np.asarray(si.get_ydata(), float),
+                                   np.asarray(plain.get_ydata(), float) * I_unit)
+        if si.get_label() != "applied current":  # a horizontal line across the axes
+            np.testing.assert_allclose(np.asarray(si.get_xdata(), float),
+                                       np.asarray(plain.get_xdata(), float) * V_unit)
+    assert a3.xaxis.get_major_formatter()(0.25, 0) == "250 mV"
+    labels = [t.get_text() for t in a3.get_legend().get_texts()]
+    assert len(labels) == len(set(labels)) and "applied current" in labels
+    with pytest.raises(ValueError, match="single neuron"):
+        plot_iv(eqx.tree_at(lambda c: c.I, curves, curves.I[None]), ax=a3)
+    with pytest.raises(ValueError, match="Equilibria of a single neuron"):
+        plot_iv(curves, equilibria=curves, ax=a3)
+    with pytest.raises(ValueError, match="IVCurves or a NeuronModel"):
+        plot_iv(np.zeros(3), ax=a3)
     out = tmp_path / "plot.png"
     fig.savefig(out, dpi=60)
     plt.close(fig)

@@ -10,14 +10,54 @@ import pytest
 from felice.cli import main
 
 
-def test_demo_prints_hardware_view_and_writes_a_figure(tmp_path, capsys):
-    out = tmp_path / "demo.png"
-    assert main(["demo", "--out", str(out)]) == 0
+def test_demo_prints_hardware_view_and_writes_a_summary_figure(tmp_path, capsys, monkeypatch):
+    from PIL import Image
+
+    from felice.demo import run_demo
+
+    monkeypatch.chdir(tmp_path)
+    result = run_demo()  # the default --out: felice_demo.png in the working directory
     text = capsys.readouterr().out
-    assert out.stat().st_size > 10_000
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for expected in ("FHNRS", "WereRabbit", "Boomerang", "equilibrium", "stable fixpoint", "71.43 µs"):
+    out = tmp_path / "felice_demo.png"
+    assert result.path == out.resolve()
+    assert text.rstrip().splitlines()[-1] == f"wrote {out.resolve()}"
+    with Image.open(out) as image:  # a valid PNG of the figure's size (saved at 100 dpi)
+        assert image.format == "PNG"
+        assert image.size == tuple(round(v * 100) for v in result.figure.get_size_inches())
+        image.verify()
+    assert out.stat().st_size > 50_000
+    # One row per model: I–V curves (SI), trajectory with spikes, readouts.
+    axes = result.figure.axes
+    assert len(axes) == 9
+    for row, name in enumerate(("FHNRS", "WereRabbit", "Boomerang")):
+        iv, trajectory, card = axes[3 * row: 3 * row + 3]
+        assert iv.get_title() == f"{name} I–V curves" and "clamped" in iv.get_xlabel()
+        assert "mV" in iv.xaxis.get_major_formatter()(0.1, 0)  # volts with SI prefixes
+        assert trajectory.get_title().startswith(name)
+        assert "detected spikes" in trajectory.get_legend_handles_labels()[1] or \
+            "fixpoint spikes (arrival)" in trajectory.get_legend_handles_labels()[1]
+        assert f"{name} readouts" in card.get_title() and "Hz" in card.texts[0].get_text()
+    # Latching fixpoint spikes: one spike per input kick, none while resting.
+    for name in ("WereRabbit", "Boomerang"):
+        assert int(result.readouts[name]["spike_counts"].value[0]) == 3
+        assert "3 fixpoint spikes" in text
+    assert int(result.readouts["FHNRS"]["spike_counts"].value[0]) >= 5
+    for expected in ("FHNRS", "WereRabbit", "Boomerang", "equilibrium", "stable fixpoint",
+                     "71.43 µs", "energy/spike", "280 Hz"):
         assert expected in text
+
+
+def test_demo_command_writes_to_out_and_rejects_a_missing_folder(tmp_path, capsys, monkeypatch):
+    import felice.demo
+
+    calls = []
+    monkeypatch.setattr(felice.demo, "run_demo", lambda out: calls.append(out))
+    target = str(tmp_path / "x.png")
+    assert main(["demo", "--out", target]) == 0 and calls == [target]
+    monkeypatch.undo()
+    with pytest.raises(SystemExit):
+        main(["demo", "--out", str(tmp_path / "no" / "such" / "dir.png")])
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_console_script_is_installed():

@@ -1,18 +1,11 @@
-"""The notebook runs top to bottom."""
+"""The I–V curves notebook runs top to bottom and prints the expected analysis."""
 
-from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
-
-NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "iv_curves.ipynb"
+from _notebooks import executes, run_notebook
 
 
+@executes("iv_curves.ipynb")
 def test_iv_curves_notebook_runs(tmp_path):
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")  # stored clean
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    text = run_notebook("iv_curves.ipynb", tmp_path).text
     assert "classification: spiking" in text and "(1000, 61)" in text
     assert "slow negative conductance: [(" in text
     assert "WereRabbit ['stable focus', 'stable focus']" in text

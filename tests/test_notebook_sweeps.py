@@ -1,25 +1,20 @@
-"""The sweeps notebook runs top to bottom (small settings, no Jupyter needed)."""
+"""The sweeps notebook runs top to bottom (small settings)."""
 
-import json
-from pathlib import Path
-
-import matplotlib
 import numpy as np
+from _notebooks import executes, run_notebook
 
-NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "circuit_parameter_sweeps.ipynb"
+CHECK = """
+import json
+print(json.dumps({"I_app": np.asarray(fI["I_app"], float).tolist(),
+                  "rate": np.asarray(fI["rate"], float).tolist(), "n_robust": len(robust)}))
+"""
 
 
-def test_sweeps_notebook_executes(monkeypatch):
-    matplotlib.use("Agg")
-    monkeypatch.setenv("FELICE_NOTEBOOK_SMALL", "1")
-    nb = json.loads(NOTEBOOK.read_text())
-    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert all(not c["outputs"] for c in code)  # stored without outputs
-    namespace: dict = {}
-    for cell in code:
-        exec(compile("".join(cell["source"]), str(NOTEBOOK), "exec"), namespace)
-    fI = namespace["fI"]
+@executes("circuit_parameter_sweeps.ipynb")
+def test_sweeps_notebook_executes(tmp_path):
+    result = run_notebook("circuit_parameter_sweeps.ipynb", tmp_path,
+                          env={"FELICE_NOTEBOOK_SMALL": "1"}, check=CHECK).check
     # Rest beyond the Hopf point, spiking inside it.
-    inside = np.abs(fI["I_app"]) < np.arccosh(1 / np.sqrt(0.51))
-    np.testing.assert_array_equal(fI["rate"] > 0, inside)
-    assert len(namespace["robust"]) == 8
+    inside = np.abs(result["I_app"]) < np.arccosh(1 / np.sqrt(0.51))
+    np.testing.assert_array_equal(np.asarray(result["rate"]) > 0, inside)
+    assert result["n_robust"] == 8

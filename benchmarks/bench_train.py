@@ -11,7 +11,8 @@ dt has learnt the discretisation rather than the circuit.
 Runs are resumable: each model trains in `--work/<model>/` with checkpoints.
 
     python benchmarks/bench_train.py --epochs fhnrs=30 wererabbit=5 boomerang=5
-    python benchmarks/bench_train.py --models wererabbit boomerang --epochs wererabbit=15 boomerang=15
+    python benchmarks/bench_train.py --models wererabbit boomerang \
+        --epochs wererabbit=15 boomerang=15
 
 Only the models named in `--models` are (re)trained; the other entries of the
 output file are kept.

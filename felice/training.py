@@ -157,7 +157,7 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
                       weight_std=(8.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
                       train_bias=False, method="ros2", lr=1e-2),
 }
-"""Per-model defaults for `TrainConfig` (time grid, integrator, code window, readout and weight scales).
+"""Per-model defaults for `TrainConfig`: time grid, integrator, code window, readout and weights.
 
 WereRabbit and Boomerang use the linearly implicit "ros2" step at dt = 0.1: their
 exponential currents make the explicit Heun step diverge (NaN losses or gradients)

@@ -239,7 +239,7 @@ def test_neuron_jacobian_is_the_block_diagonal_of_the_network_jacobian():
         net, _, kicked = _kicked_population(model, weights)
         y = kicked + 0.05 * jax.random.normal(jax.random.PRNGKey(2), kicked.shape)
         f, blocks = eqx.filter_jit(neuron_jacobian)(net, 0.0, y)
-        full = np.asarray(eqx.filter_jit(jax.jacfwd(lambda z: net.dynamics(0.0, z)))(y))
+        full = np.asarray(eqx.filter_jit(jax.jacfwd(lambda z, m: m.dynamics(0.0, z)))(y, net))
         expected = np.zeros_like(full)
         for i in range(len(weights)):
             expected[i, :, i, :] = blocks[i]

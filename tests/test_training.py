@@ -134,5 +134,6 @@ def test_bistable_presets_give_finite_loss_and_gradients(model):
         state, loss, _ = train_step(state, x, labels, config)
         assert np.isfinite(float(loss))
     after = np.asarray(state.network.w_in.weight)
-    assert np.all(np.isfinite(after)) and np.all(np.isfinite(np.asarray(state.network.w_rec.weight)))
+    assert np.all(np.isfinite(after))
+    assert np.all(np.isfinite(np.asarray(state.network.w_rec.weight)))
     assert np.abs(after - before).max() > 1e-4

@@ -150,7 +150,8 @@ def simulate_fixed(
         method: "euler", "heun" (default), "rk4" (explicit, orders 1, 2, 4) or
             "ros2" (linearly implicit Rosenbrock, order 2, L-stable; one Jacobian
             per neuron and two small linear solves per step; a WereRabbit
-            training step, gradient included, took ≈ 4× as long as with Heun). Use "ros2" for WereRabbit and Boomerang: their
+            training step, gradient included, took ≈ 4× as long as with Heun).
+            Use "ros2" for WereRabbit and Boomerang: their
             exponential (nFET) currents make the field stiff, and an explicit
             step at the dt needed for training (≈ 0.1) diverges to NaN in the
             forward or backward pass; "heun" suits FHNRS.

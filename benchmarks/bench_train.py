@@ -4,23 +4,34 @@ Trains each model on Yin-Yang (5000 train / 1000 validation / 1000 test by
 default), reports test accuracy, epochs and wall time (on this machine: 2 CPU
 cores), and the test accuracy of the trained network evaluated under device
 mismatch (per-neuron bias currents ×exp(0.1·ξ), κ ×(1 + 0.02·ξ'), 5 draws).
+Also evaluates the trained network on a finer grid (dt/2, same method) and, for
+the first `--event-samples` test samples, in the event-based engine
+(`felice.training.evaluate_events`): a network that only works at its training
+dt has learnt the discretisation rather than the circuit.
 Runs are resumable: each model trains in `--work/<model>/` with checkpoints.
 
     python benchmarks/bench_train.py --epochs fhnrs=30 wererabbit=5 boomerang=5
+    python benchmarks/bench_train.py --models wererabbit boomerang \
+        --epochs wererabbit=15 boomerang=15
+
+Only the models named in `--models` are (re)trained; the other entries of the
+output file are kept.
 
 Writes benchmarks/results/train.json.
 """
 
 import argparse
+import dataclasses
 import json
 import platform
+import time
 from pathlib import Path
 
 import jax
 import numpy as np
 
 from felice.datasets import yin_yang_splits
-from felice.training import evaluate, evaluate_mismatch, fit, preset
+from felice.training import evaluate, evaluate_events, evaluate_mismatch, fit, preset
 
 
 def main() -> None:
@@ -34,6 +45,8 @@ def main() -> None:
     parser.add_argument("--n-test", type=int, default=1000)
     parser.add_argument("--work", default="benchmarks/results/train_runs")
     parser.add_argument("--out", default="benchmarks/results/train.json")
+    parser.add_argument("--event-samples", type=int, default=1000,
+                        help="test samples evaluated in the event-based engine (0: skip)")
     args = parser.parse_args()
     epochs = {k: int(v) for k, v in (e.split("=") for e in args.epochs)}
     hidden = {k: int(v) for k, v in (e.split("=") for e in args.hidden)}
@@ -55,6 +68,15 @@ def main() -> None:
         test = evaluate(state.network, *data["test"], config)
         mism = evaluate_mismatch(state.network, *data["test"], config,
                                  sigma_bias=0.1, sigma_kappa=0.02, n_draws=5)
+        half = dataclasses.replace(config, dt=config.dt / 2)
+        test_half = evaluate(state.network, *data["test"], half)
+        events = None
+        if args.event_samples > 0:
+            n_ev = min(args.event_samples, len(data["test"][0]))
+            t_ev = time.perf_counter()
+            events = evaluate_events(state.network, data["test"][0][:n_ev],
+                                     data["test"][1][:n_ev], config)
+            events.update(n_samples=n_ev, wall_s=round(time.perf_counter() - t_ev, 1))
         results["models"][model] = {
             "config": config.to_json(),
             "epochs": len(history),
@@ -65,9 +87,12 @@ def main() -> None:
             "mismatch": {"sigma_bias": 0.1, "sigma_kappa": 0.02,
                          "test_accuracy_mean": float(np.mean(mism)),
                          "test_accuracy_min": float(np.min(mism)), "draws": mism},
+            "test_accuracy_dt_half": test_half["accuracy"],
+            "event_engine": events,
         }
         print(f"{model}: test accuracy {test['accuracy']:.4f}, under mismatch "
-              f"{np.mean(mism):.4f} (min {np.min(mism):.4f}), {len(history)} epochs, {wall:.0f} s")
+              f"{np.mean(mism):.4f} (min {np.min(mism):.4f}), at dt/2 {test_half['accuracy']:.4f}, "
+              f"event engine {events}, {len(history)} epochs, {wall:.0f} s")
         results["machine"] = {"cpu_cores": jax.local_device_count() and __import__("os").cpu_count(),
                               "platform": platform.platform(), "jax": jax.__version__}
         results["data"] = {"n_train": args.n_train, "n_val": args.n_val, "n_test": args.n_test}

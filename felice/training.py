@@ -66,7 +66,8 @@ class TrainConfig:
         weight_std, weight_mean: initial weights per projection (× 1/√n_pre).
         w_max: weights are clipped to [−w_max, w_max].
         lr, batch_size, epochs, seed: optimisation (Adam).
-        method, grad_checkpoint: integrator and `jax.checkpoint` of each step.
+        method, grad_checkpoint: integrator of `simulate_fixed` ("euler", "heun",
+            "rk4" or "ros2") and `jax.checkpoint` of each step.
         train_bias: also train the per-neuron bias current (`BIAS_RANGES`).
         mismatch_bias, mismatch_kappa: device mismatch applied afresh each step (0: off).
     """
@@ -149,14 +150,21 @@ class TrainConfig:
 MODEL_PRESETS: dict[str, dict[str, Any]] = {
     "fhnrs": dict(dt=0.25, t_max=30.0, t_late=10.0, readout_gain=2.0, condition_scale=1.0,
                   weight_std=(3.0, 3.0), weight_mean=(1.0, 0.5), w_max=10.0),
-    "wererabbit": dict(dt=0.04, t_max=8.0, t_late=3.0, readout_gain=20.0, condition_scale=0.05,
+    "wererabbit": dict(dt=0.1, t_max=8.0, t_late=3.0, readout_gain=50.0, condition_scale=0.05,
                        weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
-                       train_bias=False),
-    "boomerang": dict(dt=0.04, t_max=8.0, t_late=3.0, readout_gain=20.0, condition_scale=0.05,
-                      weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
-                      train_bias=False),
+                       train_bias=False, method="ros2", lr=1e-2),
+    "boomerang": dict(dt=0.1, t_max=8.0, t_late=3.0, readout_gain=250.0, condition_scale=0.05,
+                      weight_std=(8.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
+                      train_bias=False, method="ros2", lr=1e-2),
 }
-"""Per-model defaults for `TrainConfig` (time grid, code window, readout and weight scales)."""
+"""Per-model defaults for `TrainConfig`: time grid, integrator, code window, readout and weights.
+
+WereRabbit and Boomerang use the linearly implicit "ros2" step at dt = 0.1: their
+exponential currents make the explicit Heun step diverge (NaN losses or gradients)
+at any dt large enough for training to be practical. The large readout gains
+compensate the small range of their readout u − v (a few tenths of a model
+voltage unit or less).
+"""
 
 
 def preset(model: str, **overrides: Any) -> TrainConfig:

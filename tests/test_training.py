@@ -115,3 +115,25 @@ def test_event_engine_evaluates_the_same_network():
     assert err_fine < 0.02 * np.abs(events).max()
     report = evaluate_events(network, x, labels, fine, batch_size=8)
     assert report["agreement"] >= 0.875
+
+
+@pytest.mark.parametrize("model", ["wererabbit", "boomerang"])
+def test_bistable_presets_give_finite_loss_and_gradients(model):
+    """The bistable presets (ROS2 at dt = 0.1), tiny network, 10 samples: two Adam steps
+    give finite losses, and the weights move and stay finite. (A non-finite gradient
+    would make the clipped Adam update, and so the weights, NaN; a zero gradient
+    would leave them unchanged.)"""
+    from felice.training import train_step
+
+    config = preset(model, hidden=(4,), batch_size=10)
+    assert config.method == "ros2" and config.dt == 0.1
+    state = init_state(config)
+    x, labels = jnp.asarray(DATA["train"][0][:10]), jnp.asarray(DATA["train"][1][:10])
+    before = np.asarray(state.network.w_in.weight)
+    for _ in range(2):
+        state, loss, _ = train_step(state, x, labels, config)
+        assert np.isfinite(float(loss))
+    after = np.asarray(state.network.w_in.weight)
+    assert np.all(np.isfinite(after))
+    assert np.all(np.isfinite(np.asarray(state.network.w_rec.weight)))
+    assert np.abs(after - before).max() > 1e-4

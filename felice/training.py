@@ -243,7 +243,8 @@ def forward(
 
 
 def cross_entropy(logits: Float[Array, "batch c"], labels: Int[ArrayLike, " batch"]) -> Float[Array, ""]:
-    """Mean softmax cross-entropy."""
+    """Mean softmax cross-entropy of `logits` (shape `(batch, classes)`) against integer
+    `labels` (shape `(batch,)`); a scalar."""
     return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, jnp.asarray(labels)))
 
 
@@ -251,14 +252,20 @@ def ttfs_loss(
     times: Float[Array, "batch c"], labels: Int[ArrayLike, " batch"],
     tau0: float, tau1: float, alpha: float,
 ) -> Float[Array, ""]:
-    """Time-to-first-spike loss: −log softmax(−t/τ0)[label] + α·(exp(t_label/τ1) − 1), mean."""
+    """Time-to-first-spike loss: −log softmax(−t/τ0)[label] + α·(exp(t_label/τ1) − 1), mean.
+
+    `times` are first-spike times in model time units, shape `(batch, classes)`; `labels`
+    shape `(batch,)`; τ0, τ1 in model time units. Returns a scalar.
+    """
     labels = jnp.asarray(labels)
     t_label = jnp.take_along_axis(times, labels[:, None], axis=1)[:, 0]
     return cross_entropy(-times / tau0, labels) + alpha * jnp.mean(jnp.expm1(t_label / tau1))
 
 
 def predictions(scores: Array, config: TrainConfig) -> Int[Array, " batch"]:
-    """Predicted classes: argmax of logits, argmin of first-spike times."""
+    """Predicted classes, shape `(batch,)`, from `scores` of shape `(batch, classes)`: the
+    argmax of logits, or the argmin of first-spike times (model time units) for the
+    time-to-first-spike readout."""
     return jnp.argmin(scores, 1) if config.readout == "ttfs" else jnp.argmax(scores, 1)
 
 
@@ -417,7 +424,12 @@ def evaluate_mismatch(
     network: SpikingNetwork, x: Array, labels: Array, config: TrainConfig, *,
     sigma_bias: float, sigma_kappa: float, n_draws: int = 5, seed: int = 123,
 ) -> list[float]:
-    """Test accuracy of `n_draws` independently mismatched copies of `network`."""
+    """Test accuracy of `n_draws` independently mismatched copies of `network`.
+
+    `x` is the input batch, shape `(batch, n_features)`, `labels` shape `(batch,)`;
+    `sigma_bias` and `sigma_kappa` are relative standard deviations (dimensionless) of the
+    per-neuron bias currents and κ. Returns one accuracy in [0, 1] per draw.
+    """
     accs = []
     for k in range(n_draws):
         net = apply_mismatch(network, jax.random.PRNGKey(seed + k),

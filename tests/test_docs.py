@@ -19,15 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 API = DOCS / "api"
 
-# Array arguments or results whose docstrings do not yet say their shape or unit, in files
-# that are being changed in other branches; remove an entry once its docstring says it.
-SHAPE_GAPS = {
-    "felice.training.cross_entropy",
-    "felice.training.predictions",
-    "felice.training.evaluate_mismatch",
-    "felice.training.ttfs_loss",
-}
-
 # A docstring "says the shape or unit" when it contains one of these.
 SHAPE_OR_UNIT = re.compile(
     r"shape|`\(|\(n_|\(\*|scalar|elementwise|same shape|"
@@ -184,18 +175,9 @@ def test_array_docstrings_say_shapes_or_units():
         name
         for name, fn in CALLABLES
         if _takes_or_returns_arrays(fn)
-        and name not in SHAPE_GAPS
         and not SHAPE_OR_UNIT.search(fn.__doc__ or "")
     ]
     assert not missing, f"docstrings without a shape or unit: {missing}"
-
-
-def test_shape_gaps_are_still_gaps():
-    """The exemptions list only existing functions (drop entries once they are fixed)."""
-    names = {name for name, _ in CALLABLES}
-    assert SHAPE_GAPS <= names
-    fixed = [n for n, fn in CALLABLES if n in SHAPE_GAPS and SHAPE_OR_UNIT.search(fn.__doc__ or "")]
-    assert not fixed, f"remove from SHAPE_GAPS, their docstrings now say shapes: {fixed}"
 
 
 def test_shape_check_can_fail():

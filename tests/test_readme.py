@@ -27,10 +27,12 @@ def test_ci_runs_the_readme_test_command_and_the_example():
 def test_example_is_the_script_that_made_its_figure():
     (example,) = _blocks("python")
     script = (ROOT / "docs" / "scripts" / "readme_example.py").read_text()
-    body = script.split("# --- README example start ---\n")[1].split("# --- README example end ---")[0]
+    body = script.split("# --- README example start ---\n")[1]
+    body = body.split("# --- README example end ---")[0]
     assert example == body.strip()
     assert "docs/figures/readme_example.png" in example
-    assert (ROOT / "docs" / "figures" / "readme_example.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = (ROOT / "docs" / "figures" / "readme_example.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_relative_links_and_images_exist():

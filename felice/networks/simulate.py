@@ -163,7 +163,7 @@ def simulate_fixed(
 
     Raises:
         ValueError: for dt ≤ 0, an unknown method, or inputs of the wrong shape.
-        Non-finite states raise at run time (`eqx.error_if`).
+        equinox.EquinoxRuntimeError: at run time, when a state becomes non-finite.
     """
     check_positive("dt", dt)
     if method not in _METHODS:

@@ -175,8 +175,8 @@ def test_regime_map_and_plots(tmp_path):
 def test_iv_regime_sweep_labels_bistable_points():
     # WereRabbit at its defaults holds two mirror-image stable fixpoints (tests/test_models.py
     # checks them against scipy); with σ = 0 the predator/prey coupling is off and none of its
-    # three equilibria is stable (all non-hyperbolic): not bistable. The analysis-only metric needs no
-    # simulation (t1=None).
+    # three equilibria is stable (all non-hyperbolic): not bistable. The analysis-only
+    # metric needs no simulation (t1=None).
     wr = felice.WereRabbit(dtype=jnp.float64)
     table = felice.sweep(wr, {"sigma": [0.0, float(wr.sigma)]}, {"regime": RegimeFromIV()},
                          t1=None, chunk_size=CHUNK)

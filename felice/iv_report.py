@@ -9,7 +9,7 @@ import numpy as np
 
 from felice.analysis import classify, equilibria, iv_curves, negative_conductance, zero_crossings
 from felice.analysis.reading import folds
-from felice.neuron_models import MODELS, FHNRS, Boomerang, NeuronModel, WereRabbit
+from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit
 
 PRESETS: dict[str, dict[str, Callable[[], NeuronModel]]] = {
     "fhnrs": {

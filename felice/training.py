@@ -16,6 +16,7 @@ Weights are clipped to |w| ≤ `TrainConfig.w_max` (model current units).
 """
 
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -356,7 +357,7 @@ def evaluate(
 
 def event_scores(
     network: SpikingNetwork, x: Float[ArrayLike, "batch features"], config: TrainConfig,
-    *, rtol: float = 1e-6, atol: float = 1e-8,
+    *, rtol: float = 1e-6, atol: float = 1e-8, max_spikes: int = 64,
 ) -> Float[Array, "batch n_out"]:
     """Class scores of a batch from the event-based engine (`felice.simulate`).
 
@@ -364,9 +365,25 @@ def event_scores(
     fixpoint crossings of an adaptive solve and input and recurrent spikes arrive at
     their exact times. Scores as in `forward`: membrane maxima over a saved grid of
     step `config.dt` ("max"), spike counts ("count") or first-spike times ("ttfs").
+
+    Args:
+        network, x, config: as for `forward`; x has shape `(batch, features)`.
+        rtol, atol: tolerances of the adaptive solver.
+        max_spikes: spike buffer per neuron and trial (an integer ≥ 1).
+
+    Raises:
+        ValueError: for max_spikes < 1.
+        equinox.EquinoxRuntimeError: at run time, if a neuron spiked more than
+            `max_spikes` times in a trial (the message names the argument) or the
+            simulation failed otherwise.
     """
     from felice.inputs import SpikeTrain
     from felice.simulation import simulate
+    from felice.simulation.result import STATUS_MESSAGES, Status
+
+    if isinstance(max_spikes, bool) or not isinstance(max_spikes, (int, np.integer)) \
+            or max_spikes < 1:
+        raise ValueError(f"max_spikes must be an integer ≥ 1, got max_spikes={max_spikes!r}")
 
     times = config.encoder.times(jnp.asarray(x, network.w_in.weight.dtype))  # (batch, channels)
     n = network.n_neurons
@@ -382,22 +399,35 @@ def event_scores(
         train = SpikeTrain(jnp.repeat(t_channels, n), targets, weights)
         result = simulate(network, t1=config.t_max, y0=y0, inputs=train, rtol=rtol, atol=atol,
                           saveat=saveat if config.readout == "max" else None,
-                          max_spikes=64, autodiff="forward")
+                          max_spikes=int(max_spikes), autodiff="forward", throw=False)
         if config.readout == "max":
             membrane = jax.vmap(network.membrane)(result.ys)[:, out]
-            return config.readout_gain * membrane_max(membrane)
-        if config.readout == "count":
-            return config.readout_gain * result.spike_counts[out].astype(result.y1.dtype)
-        return jnp.minimum(result.spike_times[out, 0], config.t_max)
+            score = config.readout_gain * membrane_max(membrane)
+        elif config.readout == "count":
+            score = config.readout_gain * result.spike_counts[out].astype(result.y1.dtype)
+        else:
+            score = jnp.minimum(result.spike_times[out, 0], config.t_max)
+        return score, result.status
 
-    return jax.vmap(one)(times)
+    scores, status = jax.vmap(one)(times)
+    overflow = f"a neuron spiked more than max_spikes={int(max_spikes)} times in a trial"
+    messages = [
+        f"event_scores: {overflow}; pass a larger max_spikes to event_scores/evaluate_events"
+        if s == Status.SPIKE_OVERFLOW
+        else f"event_scores: felice.simulate failed: {STATUS_MESSAGES[s]}"
+        for s in Status
+    ]
+    worst = jnp.max(status)  # OK = 0; any failure is reported
+    return eqx.branched_error_if(scores, worst != Status.OK, worst, messages)
 
 
 def evaluate_events(
     network: SpikingNetwork, x: Float[ArrayLike, "n features"], labels: Int[ArrayLike, " n"],
-    config: TrainConfig, batch_size: int = 100,
+    config: TrainConfig, batch_size: int = 100, max_spikes: int = 64,
 ) -> dict[str, float]:
     """Accuracy of the event-based engine on a data set, and its agreement with `forward`.
+
+    `max_spikes` is the spike buffer per neuron and trial of `event_scores`.
 
     Returns:
         `{"accuracy": ..., "accuracy_fixed_step": ..., "agreement": ...}`: accuracies of
@@ -405,7 +435,7 @@ def evaluate_events(
         fraction of samples on which the two predict the same class.
     """
     x, labels = np.asarray(x), np.asarray(labels)
-    score_events = eqx.filter_jit(event_scores)
+    score_events = eqx.filter_jit(functools.partial(event_scores, max_spikes=max_spikes))
     score_fixed = eqx.filter_jit(lambda net, xb: forward(net, xb, config)[0])
     hits = hits_fixed = same = 0
     for a in range(0, len(x), batch_size):

@@ -137,3 +137,18 @@ def test_bistable_presets_give_finite_loss_and_gradients(model):
     assert np.all(np.isfinite(after))
     assert np.all(np.isfinite(np.asarray(state.network.w_rec.weight)))
     assert np.abs(after - before).max() > 1e-4
+
+
+def test_event_scores_names_max_spikes_when_the_buffer_overflows():
+    """`event_scores`' spike buffer is an argument; an overflow error names it."""
+    import jax.numpy as jnp
+
+    from felice.training import build_network, event_scores, preset
+
+    config = preset("boomerang", hidden=(4,))
+    network = build_network(config)
+    x = jnp.asarray([[0.2, 0.7, 0.8, 0.3], [0.9, 0.1, 0.1, 0.9]], jnp.float32)
+    with pytest.raises(ValueError, match="max_spikes"):
+        event_scores(network, x, config, max_spikes=0)
+    with pytest.raises(Exception, match=r"max_spikes=1 times.*pass a larger max_spikes"):
+        event_scores(network, x, config, max_spikes=1)

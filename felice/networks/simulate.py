@@ -6,7 +6,9 @@ Time grid t_k = k·dt, k = 0 … n_steps. Step k:
    implicit Rosenbrock method ROS2, see `_ros2_step`);
 3. the spike condition c = `spike_condition(t_{k+1}, y)` is evaluated; a neuron
    spikes if it is armed and c > 0, as s = armed·H(c) with H the (surrogate) step;
-4. it re-arms where c < 0: armed ← armed·(1 − s) + (1 − armed·(1 − s))·H(−c);
+4. it re-arms where r < 0, r = `rearm_condition(t_{k+1}, y)` (c itself for FHNRS, c
+   plus a small margin for the bistable models):
+   armed ← armed·(1 − s) + (1 − armed·(1 − s))·H(−r);
 5. the spikes are delivered (`reset_spiked(y, s)`).
 
 This is the semantics of the event-based engine (upward crossings, zero-delay
@@ -186,7 +188,7 @@ def simulate_fixed(
         c = network.spike_condition(t + dt, y)
         s = armed * spike_fn(c)
         keep = armed * (1 - s)
-        armed = keep + (1 - keep) * spike_fn(-c)
+        armed = keep + (1 - keep) * spike_fn(-network.rearm_condition(t + dt, y))
         y = network.reset_spiked(y, s)
         return (y, armed), (s, network.membrane(y))
 

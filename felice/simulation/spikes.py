@@ -129,6 +129,11 @@ def detect_spikes(
         # One implicit-function step carries the derivatives of the root.
         g, dg = jax.jvp(lambda th: condition(th, samples, model), (theta,), (ones,))
         theta = theta - g / jax.lax.stop_gradient(jnp.where(mask, dg, 1.0))
+        # Where g is flat to rounding (a trajectory grazing g = 0) that step can throw
+        # θ far outside its sub-interval, even before the step start; a spike time
+        # before t_a made the engine cut a zero-length step and find the same spike
+        # again, forever. Keep the value in [lo, hi]; the derivative is unchanged.
+        theta = theta + jax.lax.stop_gradient(jnp.clip(theta, lo, hi) - theta)
         return t_a + theta * h
 
     overflow = jnp.asarray(False)

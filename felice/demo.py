@@ -156,15 +156,6 @@ def _spike_times(r: Readouts) -> np.ndarray:
     return st[np.isfinite(st)]
 
 
-def _time_axes(ax) -> None:
-    """Time in s and voltage in V, with SI-prefixed tick labels."""
-    from matplotlib.ticker import EngFormatter
-
-    ax.xaxis.set_major_formatter(EngFormatter(unit="s"))
-    ax.yaxis.set_major_formatter(EngFormatter(unit="V"))
-    ax.set_xlabel("time")
-
-
 def run_demo(out: str | Path = "felice_demo.png") -> DemoResult:
     """Print the three models in hardware units, run them through one readout pipeline
     (supply V_dd = 1.8 V), print a readout table and write a one-page summary figure.
@@ -190,7 +181,7 @@ def run_demo(out: str | Path = "felice_demo.png") -> DemoResult:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from felice.plotting import plot_iv
+    from felice.plotting import plot_iv, si_ticks
 
     out = Path(out).expanduser().resolve()
     if not out.parent.is_dir():
@@ -218,7 +209,8 @@ def run_demo(out: str | Path = "felice_demo.png") -> DemoResult:
     ax.axhline(V_th, ls="--", c="gray", label="threshold")
     ax.plot(spikes, np.full_like(spikes, V_th), "v", c="C3", ms=8, label="detected spikes")
     ax.set(title=f"FHNRS: tonic spiking, {spikes.size} threshold spikes", ylabel="membrane V")
-    _time_axes(ax)
+    si_ticks(ax, "s", "V")
+    ax.set_xlabel("time")
     ax.legend(loc="lower right", fontsize=8)
     _readout_card(axes[0, 2], "FHNRS", r)
 
@@ -249,7 +241,8 @@ def run_demo(out: str | Path = "felice_demo.png") -> DemoResult:
                 label="fixpoint spikes (arrival)")
         ax.set(title=f"{name}: {len(_KICK_TIMES)} kicks across u = v, {spikes.size} spikes",
                ylabel="node voltage")
-        _time_axes(ax)
+        si_ticks(ax, "s", "V")
+        ax.set_xlabel("time")
         ax.legend(loc="lower right", fontsize=8, ncols=2)
         _readout_card(axes[row, 2], name, r)
 

@@ -116,10 +116,10 @@ def plot_iv(
         ax.set_ylim(lo - pad, hi + pad)
     clamped = model.state_names[0]
     if si:
-        from matplotlib.ticker import EngFormatter, MaxNLocator
+        from matplotlib.ticker import MaxNLocator
 
-        for axis, unit in ((ax.xaxis, "V"), (ax.yaxis, "A")):
-            axis.set_major_formatter(EngFormatter(unit=unit))
+        si_ticks(ax, "V", "A")
+        for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_locator(MaxNLocator(6))
         ax.set(xlabel=f"clamped {clamped}", ylabel="clamp current I")
     else:
@@ -127,6 +127,19 @@ def plot_iv(
     ax.set_title(f"{type(model).__name__} I–V curves")
     _legend(ax)
     return ax
+
+
+def si_ticks(ax, x_unit: str, y_unit: str) -> None:
+    """Tick labels of `ax` with SI prefixes and units (e.g. "150 mV", "3 nA").
+
+    Args:
+        ax: matplotlib Axes whose data are in base SI units.
+        x_unit, y_unit: unit symbols of the x and y data ("V", "A", "s").
+    """
+    from matplotlib.ticker import EngFormatter
+
+    ax.xaxis.set_major_formatter(EngFormatter(unit=x_unit))
+    ax.yaxis.set_major_formatter(EngFormatter(unit=y_unit))
 
 
 def _legend(ax) -> None:

@@ -100,10 +100,6 @@ class RegimeFromSpikes(eqx.Module):
         return jnp.where(count >= self.min_spikes, label, Regime.REST).astype(jnp.int32)
 
 
-_IV_LABELS = {"rest": Regime.REST, "excitable": Regime.EXCITABLE, "spiking": Regime.SPIKING,
-              "bursting": Regime.BURSTING, "bistable": Regime.BISTABLE}
-
-
 class RegimeFromIV(eqx.Module):
     """Regime of each point from its I–V curves and equilibria (`felice.analysis.classify`).
 
@@ -124,4 +120,5 @@ class RegimeFromIV(eqx.Module):
         labels = classify(model, n_v=self.n_v)
         if isinstance(labels, str):
             raise ValueError("RegimeFromIV needs a population model (one value per point)")
-        return jnp.asarray([_IV_LABELS[label] for label in labels], jnp.int32)
+        # classify's labels are the lower-case names of the `Regime` members.
+        return jnp.asarray([Regime[label.upper()] for label in labels], jnp.int32)

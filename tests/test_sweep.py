@@ -91,6 +91,8 @@ def test_bad_parameters_are_refused():
         felice.sweep(MODEL, pts, METRICS, t1=T1, chunk_size=0)
     with pytest.raises(ValueError, match="same length"):
         felice.sweep(MODEL, {"I_app": [0.0, 1.0], "g": [1.0]}, METRICS, t1=T1)
+    with pytest.raises(ValueError, match="n_v=1"):
+        RegimeFromIV(n_v=1)
 
 
 def test_fi_curve_onset_matches_hopf_of_the_equilibrium():

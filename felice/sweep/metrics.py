@@ -114,6 +114,10 @@ class RegimeFromIV(eqx.Module):
 
     n_v: int = 201
 
+    def __check_init__(self):
+        if isinstance(self.n_v, bool) or not isinstance(self.n_v, int) or self.n_v < 2:
+            raise ValueError(f"n_v must be an integer ≥ 2, got n_v={self.n_v!r}")
+
     def __call__(self, model: NeuronModel, result: SimulationResult | None) -> Int[Array, " n"]:
         """`Regime` codes of the chunk's points, shape `(n,)` (`result` is not used)."""
         # `chunk_model` gives the swept parameters one value per point: a population.

@@ -66,9 +66,12 @@ class TrainConfig:
             spike-condition scale (FHNRS: V − V_th in voltage units; bistable: g(y)).
         weight_std, weight_mean: initial weights per projection (× 1/√n_pre).
         w_max: weights are clipped to [−w_max, w_max].
+        tau_syn: decay time of the synaptic current added to WereRabbit and
+            Boomerang neurons (model time units; FHNRS has its own `tau_syn`).
         lr, batch_size, epochs, seed: optimisation (Adam).
         method, grad_checkpoint: integrator of `simulate_fixed` ("euler", "heun",
             "rk4" or "ros2") and `jax.checkpoint` of each step.
+        detach_rearm: no gradient through the neurons' armed state (see `simulate_fixed`).
         train_bias: also train the per-neuron bias current (`BIAS_RANGES`).
         mismatch_bias, mismatch_kappa: device mismatch applied afresh each step (0: off).
     """
@@ -90,12 +93,14 @@ class TrainConfig:
     weight_std: tuple[float, ...] = (3.0, 3.0)
     weight_mean: tuple[float, ...] = (1.0, 0.5)
     w_max: float = 10.0
+    tau_syn: float = 0.5
     lr: float = 3e-3
     batch_size: int = 50
     epochs: int = 20
     seed: int = 0
     method: str = "heun"
     grad_checkpoint: bool = False
+    detach_rearm: bool = False
     train_bias: bool = True
     mismatch_bias: float = 0.0
     mismatch_kappa: float = 0.0
@@ -105,7 +110,7 @@ class TrainConfig:
             raise ValueError(f"model must be one of {tuple(BIAS_RANGES)}, got model={self.model!r}")
         if self.readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got readout={self.readout!r}")
-        for name in ("dt", "t_max", "t_late", "lr", "w_max", "tau0", "tau1", "condition_scale"):
+        for name in ("dt", "t_max", "t_late", "lr", "w_max", "tau0", "tau1", "condition_scale", "tau_syn"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {name}={value!r}")
@@ -180,7 +185,8 @@ def build_network(config: TrainConfig, n_features: int = 4, dtype=jnp.float32) -
     sizes = (config.encoder.n_channels(n_features), *config.hidden, config.n_out)
     return SpikingNetwork.feedforward(
         config.model, sizes, key=jax.random.PRNGKey(config.seed),
-        weight_std=config.weight_std, weight_mean=config.weight_mean, dtype=dtype,
+        weight_std=config.weight_std, weight_mean=config.weight_mean,
+        tau_syn=config.tau_syn, dtype=dtype,
     )
 
 
@@ -228,7 +234,8 @@ def forward(
 
     def one(inputs):
         return simulate_fixed(network, inputs, dt=config.dt, spike_fn=spike_fn, y0=y0,
-                              method=config.method, checkpoint=config.grad_checkpoint)
+                              method=config.method, checkpoint=config.grad_checkpoint,
+                              detach_rearm=config.detach_rearm)
 
     trace = jax.vmap(one)(raster)
     out = network.output_slice

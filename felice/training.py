@@ -69,6 +69,8 @@ class TrainConfig:
         tau_syn: decay time of the synaptic current added to WereRabbit and
             Boomerang neurons (model time units; FHNRS has its own `tau_syn`).
         lr, batch_size, epochs, seed: optimisation (Adam).
+        lr_decay_steps: 0 for a constant learning rate, or the number of steps of a
+            cosine decay from lr to lr/20 (e.g. epochs × n_train // batch_size).
         method, grad_checkpoint: integrator of `simulate_fixed` ("euler", "heun",
             "rk4" or "ros2") and `jax.checkpoint` of each step.
         detach_rearm: no gradient through the neurons' armed state (see `simulate_fixed`).
@@ -95,6 +97,7 @@ class TrainConfig:
     w_max: float = 10.0
     tau_syn: float = 0.5
     lr: float = 3e-3
+    lr_decay_steps: int = 0
     batch_size: int = 50
     epochs: int = 20
     seed: int = 0
@@ -120,6 +123,10 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
         if self.t_late >= self.t_max:
             raise ValueError(f"t_late={self.t_late} must be below t_max={self.t_max}")
+        if isinstance(self.lr_decay_steps, bool) or not isinstance(self.lr_decay_steps, int) \
+                or self.lr_decay_steps < 0:
+            raise ValueError(f"lr_decay_steps must be an integer >= 0, got "
+                             f"lr_decay_steps={self.lr_decay_steps!r}")
         if self.mismatch_bias < 0 or self.mismatch_kappa < 0:
             raise ValueError("mismatch_bias and mismatch_kappa must be >= 0")
         get_surrogate(self.surrogate)  # validates the name
@@ -303,8 +310,12 @@ class TrainState(eqx.Module):
 
 
 def optimizer(config: TrainConfig) -> optax.GradientTransformation:
-    """Adam with global-norm gradient clipping at 1."""
-    return optax.chain(optax.clip_by_global_norm(1.0), optax.adam(config.lr))
+    """Adam with global-norm gradient clipping at 1; the learning rate is constant, or
+    follows a cosine decay from `lr` to `lr/20` over `lr_decay_steps` steps."""
+    lr = config.lr
+    if config.lr_decay_steps > 0:
+        lr = optax.cosine_decay_schedule(config.lr, config.lr_decay_steps, alpha=0.05)
+    return optax.chain(optax.clip_by_global_norm(1.0), optax.adam(lr))
 
 
 def init_state(config: TrainConfig, n_features: int = 4) -> TrainState:

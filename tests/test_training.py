@@ -96,6 +96,26 @@ def test_config_validation():
         fit(TrainConfig(batch_size=1000), DATA["train"], progress=False)
 
 
+def test_cosine_learning_rate_schedule():
+    """With a constant gradient Adam's step is the learning rate itself, so the
+    updates trace the schedule: lr·(0.05 + 0.95·(1 + cos(πk/N))/2) for k < N, then lr/20."""
+    from felice.training import optimizer
+
+    with pytest.raises(ValueError, match="lr_decay_steps"):
+        TrainConfig(lr_decay_steps=-1)
+    config = TrainConfig(lr=0.01, lr_decay_steps=8)
+    opt = optimizer(config)
+    params = jnp.zeros(3)
+    state = opt.init(params)
+    grads = jnp.full(3, 0.1)
+    for k in range(12):
+        updates, state = opt.update(grads, state, params)
+        expected = 0.01 * (0.05 + 0.95 * (1 + np.cos(np.pi * min(k, 8) / 8)) / 2)
+        np.testing.assert_allclose(np.asarray(updates), -expected, rtol=1e-4)
+    assert optimizer(TrainConfig(lr=0.01)).update(grads, opt.init(params), params)[0][0] \
+        == pytest.approx(-0.01, rel=1e-4)
+
+
 def test_event_engine_evaluates_the_same_network():
     """felice.simulate runs a network like the fixed-step simulator does, as dt → 0."""
     import jax.numpy as jnp

@@ -356,12 +356,21 @@ def _eval_batch(network: SpikingNetwork, x: Array, labels: Array, config: TrainC
     return loss_fn(network, x, labels, config)
 
 
+def _check_dataset(x: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    x, labels = np.asarray(x), np.asarray(labels)
+    if x.ndim != 2 or len(x) == 0:
+        raise ValueError(f"x must have shape (n, features) with n >= 1, got shape {x.shape}")
+    if labels.shape != (len(x),):
+        raise ValueError(f"labels must have shape ({len(x)},) to match x, got shape {labels.shape}")
+    return x, labels
+
+
 def evaluate(
     network: SpikingNetwork, x: Float[ArrayLike, "n features"], labels: Int[ArrayLike, " n"],
     config: TrainConfig, batch_size: int = 500,
 ) -> dict[str, float]:
     """Mean loss and accuracy over a data set (batches of `batch_size`; the last may be short)."""
-    x, labels = np.asarray(x), np.asarray(labels)
+    x, labels = _check_dataset(x, labels)
     tot = {"loss": 0.0, "accuracy": 0.0, "hidden_spikes": 0.0}
     for a in range(0, len(x), batch_size):
         xb, yb = x[a : a + batch_size], labels[a : a + batch_size]
@@ -452,7 +461,7 @@ def evaluate_events(
         the event engine and of the fixed-step simulation used in training, and the
         fraction of samples on which the two predict the same class.
     """
-    x, labels = np.asarray(x), np.asarray(labels)
+    x, labels = _check_dataset(x, labels)
     score_events = eqx.filter_jit(functools.partial(event_scores, max_spikes=max_spikes))
     score_fixed = eqx.filter_jit(lambda net, xb: forward(net, xb, config)[0])
     hits = hits_fixed = same = 0

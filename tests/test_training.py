@@ -12,8 +12,10 @@ from felice.datasets import yin_yang_splits
 from felice.training import (
     BIAS_RANGES,
     TrainConfig,
+    build_network,
     constrain,
     evaluate,
+    evaluate_events,
     export_hardware,
     fit,
     init_state,
@@ -94,6 +96,11 @@ def test_config_validation():
         TrainConfig(dt=-1.0)
     with pytest.raises(ValueError, match="batch_size"):
         fit(TrainConfig(batch_size=1000), DATA["train"], progress=False)
+    net = build_network(TrainConfig())
+    with pytest.raises(ValueError, match="x must have shape"):
+        evaluate(net, np.zeros((0, 4)), np.zeros(0, int), TrainConfig())
+    with pytest.raises(ValueError, match="labels must have shape"):
+        evaluate_events(net, DATA["test"][0][:5], DATA["test"][1][:4], TrainConfig())
 
 
 def test_cosine_learning_rate_schedule():
@@ -121,7 +128,7 @@ def test_event_engine_evaluates_the_same_network():
     import jax.numpy as jnp
 
     from felice.datasets import yin_yang
-    from felice.training import build_network, event_scores, evaluate_events, forward, preset
+    from felice.training import build_network, evaluate_events, event_scores, forward, preset
 
     coarse = preset("fhnrs", hidden=(4,))
     fine = preset("fhnrs", hidden=(4,), dt=0.05, method="rk4")

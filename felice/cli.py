@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--batch-size", type=int, default=50)
     train.add_argument("--lr", type=float, default=3e-3)
-    train.add_argument("--readout", choices=["max", "count", "ttfs"], default="max")
+    train.add_argument("--readout", choices=["max", "mean", "count", "ttfs"], default="max")
     train.add_argument("--n-train", type=int, default=5000)
     train.add_argument("--n-val", type=int, default=1000)
     train.add_argument("--n-test", type=int, default=1000)

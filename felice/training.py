@@ -35,7 +35,7 @@ from jaxtyping import Array, ArrayLike, Float, Int
 
 from felice.networks import LatencyEncoder, SpikingNetwork, simulate_fixed
 from felice.networks.mismatch import apply_mismatch
-from felice.networks.readouts import first_spike_time, membrane_max, spike_count
+from felice.networks.readouts import first_spike_time, membrane_max, membrane_mean, spike_count
 from felice.surrogate import get_surrogate
 
 BIAS_RANGES: dict[str, dict[str, tuple[float, float]]] = {
@@ -45,7 +45,7 @@ BIAS_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 }
 """Trained bias parameter of each model and its allowed range (model units)."""
 
-READOUTS = ("max", "count", "ttfs")
+READOUTS = ("max", "mean", "count", "ttfs")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +58,9 @@ class TrainConfig:
         n_out: output neurons (classes).
         dt, t_max: simulation step and trial length.
         t_late: latency code: a feature 0 fires at t_late, 1 at t = 0; a bias spike at 0.
-        readout: "max" (cross-entropy on membrane maxima), "count" (on spike
-            counts) or "ttfs" (time-to-first-spike loss).
+        readout: "max" (cross-entropy on membrane maxima), "mean" (on time-averaged
+            membranes: for the latching bistable neurons, the time spent in each
+            state), "count" (on spike counts) or "ttfs" (time-to-first-spike loss).
         readout_gain: logits = gain·score (membrane in model voltage units).
         tau0, tau1, ttfs_alpha: TTFS loss −log softmax(−t/τ0)[label] + α(e^{t_label/τ1} − 1).
         surrogate, surrogate_slope, condition_scale: surrogate name, its slope, and the
@@ -231,7 +232,8 @@ def forward(
 ) -> tuple[Float[Array, "batch n_out"], Float[Array, ""]]:
     """Class scores of a batch and the mean number of hidden spikes per sample.
 
-    Scores: logits gain·max_t membrane ("max"), gain·spike count ("count"), or the
+    Scores: logits gain·max_t membrane ("max"), gain·mean_t membrane ("mean"),
+    gain·spike count ("count"), or the
     first-spike times ("ttfs", smaller is better). `spike_fn` defaults to the
     configured surrogate.
     """
@@ -247,8 +249,9 @@ def forward(
     trace = jax.vmap(one)(raster)
     out = network.output_slice
     spikes, membrane = trace.spikes[..., out], trace.membrane[..., out]
-    if config.readout == "max":
-        scores = config.readout_gain * jax.vmap(membrane_max)(membrane)
+    if config.readout in ("max", "mean"):
+        reduce = membrane_max if config.readout == "max" else membrane_mean
+        scores = config.readout_gain * jax.vmap(reduce)(membrane)
     elif config.readout == "count":
         scores = config.readout_gain * jax.vmap(spike_count)(spikes)
     else:
@@ -391,7 +394,8 @@ def event_scores(
     The same network and encoding as `forward`, but spikes are exact threshold or
     fixpoint crossings of an adaptive solve and input and recurrent spikes arrive at
     their exact times. Scores as in `forward`: membrane maxima over a saved grid of
-    step `config.dt` ("max"), spike counts ("count") or first-spike times ("ttfs").
+    step `config.dt` (t = dt … t_max, the grid of the fixed-step trace) for "max" and
+    "mean", spike counts ("count") or first-spike times ("ttfs").
 
     Args:
         network, x, config: as for `forward`; x has shape `(batch, features)`.
@@ -420,16 +424,18 @@ def event_scores(
     weights = w_in.reshape(-1)
     y0 = network.init_state()
     out = network.output_slice
-    saveat = np.arange(0.0, config.t_max + 0.5 * config.dt, config.dt)
+    # the fixed-step trace's grid: the state after each step, t_1 … t_n
+    saveat = (np.arange(config.n_steps) + 1) * config.dt
+    membrane_readout = {"max": membrane_max, "mean": membrane_mean}.get(config.readout)
 
     def one(t_channels):
         train = SpikeTrain(jnp.repeat(t_channels, n), targets, weights)
         result = simulate(network, t1=config.t_max, y0=y0, inputs=train, rtol=rtol, atol=atol,
-                          saveat=saveat if config.readout == "max" else None,
+                          saveat=saveat if membrane_readout else None,
                           max_spikes=int(max_spikes), autodiff="forward", throw=False)
-        if config.readout == "max":
+        if membrane_readout:
             membrane = jax.vmap(network.membrane)(result.ys)[:, out]
-            score = config.readout_gain * membrane_max(membrane)
+            score = config.readout_gain * membrane_readout(membrane)
         elif config.readout == "count":
             score = config.readout_gain * result.spike_counts[out].astype(result.y1.dtype)
         else:

@@ -18,6 +18,7 @@ from felice.networks import (
     first_spike_time,
     layered_mask,
     membrane_max,
+    membrane_mean,
     raster_to_events,
     simulate_fixed,
     spike_count,
@@ -159,6 +160,8 @@ def test_encoders_and_readouts():
     np.testing.assert_allclose(first_spike_time(s, 0.5), [1.5, 1.0])
     np.testing.assert_allclose(first_spike_time(jnp.zeros((4, 1)), 0.5), [2.0])
     np.testing.assert_allclose(membrane_max(jnp.asarray([[1.0], [3.0], [2.0]])), [3.0])
+    np.testing.assert_allclose(membrane_mean(jnp.asarray([[1.0, 0.0], [3.0, -1.0], [2.0, 4.0]])),
+                               [2.0, 1.0])
 
 
 def test_mismatch_fhnrs_kappa_is_a_rescaling_of_the_voltage():

@@ -123,22 +123,26 @@ def test_cosine_learning_rate_schedule():
         == pytest.approx(-0.01, rel=1e-4)
 
 
-def test_event_engine_evaluates_the_same_network():
-    """felice.simulate runs a network like the fixed-step simulator does, as dt → 0."""
+@pytest.mark.parametrize("readout", ["max", "mean"])
+def test_event_engine_evaluates_the_same_network(readout):
+    """felice.simulate runs a network like the fixed-step simulator does, as dt → 0.
+    Spikes are detected at the end of their step, so the fixed-step scores converge
+    at first order: 5× finer (dt 0.25 → 0.05) must cut the error at least 4× (the
+    membrane maxima, sampled at the peaks, converge faster here: ≥ 10×)."""
     import jax.numpy as jnp
 
     from felice.datasets import yin_yang
     from felice.training import build_network, evaluate_events, event_scores, forward, preset
 
-    coarse = preset("fhnrs", hidden=(4,))
-    fine = preset("fhnrs", hidden=(4,), dt=0.05, method="rk4")
+    coarse = preset("fhnrs", hidden=(4,), readout=readout)
+    fine = preset("fhnrs", hidden=(4,), dt=0.05, method="rk4", readout=readout)
     network = build_network(coarse)
     x, labels = yin_yang(8, 3)
     xb = jnp.asarray(x, jnp.float32)
     events = np.asarray(event_scores(network, xb, fine))
     err_fine = np.abs(events - np.asarray(forward(network, xb, fine)[0])).max()
     err_coarse = np.abs(events - np.asarray(forward(network, xb, coarse)[0])).max()
-    assert err_fine < 0.1 * err_coarse
+    assert err_fine < {"max": 0.1, "mean": 0.25}[readout] * err_coarse
     assert err_fine < 0.02 * np.abs(events).max()
     report = evaluate_events(network, x, labels, fine, batch_size=8)
     assert report["agreement"] >= 0.875

@@ -18,6 +18,16 @@ def membrane_max(membrane: Float[ArrayLike, "steps n"]) -> Float[Array, " n"]:
     return jnp.max(jnp.asarray(membrane), axis=0)
 
 
+def membrane_mean(membrane: Float[ArrayLike, "steps n"]) -> Float[Array, " n"]:
+    """Time average of each neuron's membrane readout, shape `(n,)` (model voltage units).
+
+    For a bistable (latching) neuron, whose readout u − v sits near +d or −d at its two
+    fixpoints, this measures the fraction of the trial spent in each state; unlike the
+    maximum it does not depend on the peaks of the ringing around a fixpoint.
+    """
+    return jnp.mean(jnp.asarray(membrane), axis=0)
+
+
 def first_spike_time(
     spikes: Float[ArrayLike, "steps n"], dt: float, t_max: float | None = None
 ) -> Float[Array, " n"]:

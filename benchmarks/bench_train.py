@@ -2,20 +2,23 @@
 
 Trains each model on Yin-Yang (5000 train / 1000 validation / 1000 test by
 default), reports test accuracy, epochs and wall time (on this machine: 2 CPU
-cores), and the test accuracy of the trained network evaluated under device
-mismatch (per-neuron bias currents ×exp(0.1·ξ), κ ×(1 + 0.02·ξ'), 5 draws).
+cores; Adam with a cosine learning-rate decay over the whole run), and the
+test accuracy of the trained network evaluated under device mismatch
+(per-neuron bias currents ×exp(0.1·ξ), κ ×(1 + 0.02·ξ'), 5 draws).
 Also evaluates the trained network on a finer grid (dt/2, same method) and, for
 the first `--event-samples` test samples, in the event-based engine
 (`felice.training.evaluate_events`): a network that only works at its training
 dt has learnt the discretisation rather than the circuit.
 Runs are resumable: each model trains in `--work/<model>/` with checkpoints.
 
-    python benchmarks/bench_train.py --epochs fhnrs=30 wererabbit=5 boomerang=5
-    python benchmarks/bench_train.py --models wererabbit boomerang \
-        --epochs wererabbit=15 boomerang=15
+    python benchmarks/bench_train.py            # fhnrs=40, wererabbit=25, boomerang=25 epochs
+    python benchmarks/bench_train.py --models fhnrs boomerang &
+    python benchmarks/bench_train.py --models wererabbit
 
 Only the models named in `--models` are (re)trained; the other entries of the
-output file are kept.
+output file are kept (it is re-read before each write, so runs of different
+models may go in parallel). A finished model's work folder makes a rerun skip
+its training; delete it to train afresh.
 
 Writes benchmarks/results/train.json.
 """
@@ -23,6 +26,7 @@ Writes benchmarks/results/train.json.
 import argparse
 import dataclasses
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -37,8 +41,8 @@ from felice.training import evaluate, evaluate_events, evaluate_mismatch, fit, p
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["fhnrs", "wererabbit", "boomerang"])
-    parser.add_argument("--epochs", nargs="+", default=["fhnrs=30", "wererabbit=5", "boomerang=5"],
-                        help="model=epochs pairs")
+    parser.add_argument("--epochs", nargs="+", help="model=epochs pairs",
+                        default=["fhnrs=40", "wererabbit=25", "boomerang=25"])
     parser.add_argument("--hidden", nargs="+", default=["fhnrs=100", "wererabbit=40", "boomerang=40"])
     parser.add_argument("--n-train", type=int, default=5000)
     parser.add_argument("--n-val", type=int, default=1000)
@@ -53,16 +57,15 @@ def main() -> None:
 
     data = yin_yang_splits(args.n_train, args.n_val, args.n_test, seed=0)
     out = Path(args.out)
-    results = json.loads(out.read_text()) if out.exists() else {}
-    results.setdefault("models", {})
+    machine = {"cpu_cores": os.cpu_count(), "platform": platform.platform(), "jax": jax.__version__}
     for model in args.models:
-        config = preset(model, hidden=(hidden[model],), epochs=epochs[model])
+        steps = epochs[model] * (args.n_train // preset(model).batch_size)
+        config = preset(model, hidden=(hidden[model],), epochs=epochs[model], lr_decay_steps=steps)
         try:
             state, history = fit(config, data["train"], data["val"], Path(args.work) / model)
         except FloatingPointError as err:  # recorded, not hidden: the run diverged
-            results["models"][model] = {"config": config.to_json(), "failed": str(err)}
+            save(out, model, {"config": config.to_json(), "failed": str(err)}, machine, args)
             print(f"{model}: FAILED: {err}")
-            out.write_text(json.dumps(results, indent=1, allow_nan=False))
             continue
         wall = sum(h["wall_s"] for h in history)  # per-epoch durations
         test = evaluate(state.network, *data["test"], config)
@@ -77,7 +80,7 @@ def main() -> None:
             events = evaluate_events(state.network, data["test"][0][:n_ev],
                                      data["test"][1][:n_ev], config)
             events.update(n_samples=n_ev, wall_s=round(time.perf_counter() - t_ev, 1))
-        results["models"][model] = {
+        save(out, model, {
             "config": config.to_json(),
             "epochs": len(history),
             "train_wall_s": round(wall, 1),
@@ -89,15 +92,22 @@ def main() -> None:
                          "test_accuracy_min": float(np.min(mism)), "draws": mism},
             "test_accuracy_dt_half": test_half["accuracy"],
             "event_engine": events,
-        }
+        }, machine, args)
         print(f"{model}: test accuracy {test['accuracy']:.4f}, under mismatch "
               f"{np.mean(mism):.4f} (min {np.min(mism):.4f}), at dt/2 {test_half['accuracy']:.4f}, "
               f"event engine {events}, {len(history)} epochs, {wall:.0f} s")
-        results["machine"] = {"cpu_cores": jax.local_device_count() and __import__("os").cpu_count(),
-                              "platform": platform.platform(), "jax": jax.__version__}
-        results["data"] = {"n_train": args.n_train, "n_val": args.n_val, "n_test": args.n_test}
-        out.write_text(json.dumps(results, indent=1, allow_nan=False))
 
+
+def save(out: Path, model: str, entry: dict, machine: dict, args: argparse.Namespace) -> None:
+    """Set this model's entry in `out`, re-reading the file first so that runs of other
+    models (in parallel or earlier) keep theirs; written to a temporary file and renamed."""
+    results = json.loads(out.read_text()) if out.exists() else {}
+    results.setdefault("models", {})[model] = entry
+    results["machine"] = machine
+    results["data"] = {"n_train": args.n_train, "n_val": args.n_val, "n_test": args.n_test}
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=1, allow_nan=False))
+    os.replace(tmp, out)
 
 if __name__ == "__main__":
     main()

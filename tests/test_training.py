@@ -150,14 +150,14 @@ def test_event_engine_evaluates_the_same_network(readout):
 
 @pytest.mark.parametrize("model", ["wererabbit", "boomerang"])
 def test_bistable_presets_give_finite_loss_and_gradients(model):
-    """The bistable presets (ROS2 at dt = 0.1), tiny network, 10 samples: two Adam steps
+    """The bistable presets (Heun at dt = 0.02), tiny network, 10 samples: two Adam steps
     give finite losses, and the weights move and stay finite. (A non-finite gradient
     would make the clipped Adam update, and so the weights, NaN; a zero gradient
     would leave them unchanged.)"""
     from felice.training import train_step
 
     config = preset(model, hidden=(4,), batch_size=10)
-    assert config.method == "ros2" and config.dt == 0.1
+    assert config.method == "heun" and config.dt == 0.02
     state = init_state(config)
     x, labels = jnp.asarray(DATA["train"][0][:10]), jnp.asarray(DATA["train"][1][:10])
     before = np.asarray(state.network.w_in.weight)

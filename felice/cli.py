@@ -31,8 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--hidden", type=int, default=60, help="hidden neurons")
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--batch-size", type=int, default=50)
-    train.add_argument("--lr", type=float, default=3e-3)
-    train.add_argument("--readout", choices=["max", "mean", "count", "ttfs"], default="max")
+    train.add_argument("--lr", type=float, default=None,
+                       help="Adam learning rate (default: the model's preset)")
+    train.add_argument("--lr-schedule", choices=["cosine", "constant"], default="cosine",
+                       help="cosine: decay to lr/20 over the run (recomputed when a run is "
+                            "resumed with more epochs)")
+    train.add_argument("--readout", choices=["max", "mean", "count", "ttfs"], default=None,
+                       help="default: the model's preset (max for fhnrs, mean for the others)")
     train.add_argument("--n-train", type=int, default=5000)
     train.add_argument("--n-val", type=int, default=1000)
     train.add_argument("--n-test", type=int, default=1000)
@@ -93,10 +98,12 @@ def _train(args: argparse.Namespace) -> int:
     from felice.datasets import yin_yang_splits
     from felice.training import evaluate, export_hardware, fit, preset
 
+    chosen = {k: v for k, v in (("lr", args.lr), ("readout", args.readout)) if v is not None}
+    steps = args.epochs * (args.n_train // args.batch_size) if args.lr_schedule == "cosine" else 0
     config = preset(args.model, hidden=(args.hidden,), epochs=args.epochs,
-                    batch_size=args.batch_size, lr=args.lr, readout=args.readout,
+                    batch_size=args.batch_size, lr_decay_steps=steps,
                     mismatch_bias=args.mismatch_bias, mismatch_kappa=args.mismatch_kappa,
-                    seed=args.seed)
+                    seed=args.seed, **chosen)
     data = yin_yang_splits(args.n_train, args.n_val, args.n_test, seed=args.seed)
     out = Path(args.out)
     state, history = fit(config, data["train"], data["val"], out)

@@ -568,7 +568,9 @@ def fit(
         out_dir: folder for `config.json`, `metrics.jsonl` (one JSON line per
             epoch, `wall_s` its duration) and `checkpoint/` (written at the end of every epoch and when
             stopping at `max_steps`). If a checkpoint is there, training resumes from
-            it (the config must match, except `epochs`, which may be raised).
+            it (the config must match, except `epochs`, which may be raised, and
+            `lr_decay_steps`, so that a cosine schedule can be stretched over the
+            longer run).
         progress: print a progress bar to stderr.
         max_steps: stop after this many steps in total (for tests and short runs).
 
@@ -588,10 +590,11 @@ def fit(
         cfg_file = out / "config.json"
         if cfg_file.exists():
             saved = TrainConfig.from_json(json.loads(cfg_file.read_text()))
-            if dataclasses.replace(saved, epochs=config.epochs) != config:
+            if dataclasses.replace(saved, epochs=config.epochs,
+                                   lr_decay_steps=config.lr_decay_steps) != config:
                 raise ValueError(
-                    f"{out} holds a run with a different configuration (only `epochs` may "
-                    "change on resume); use another folder"
+                    f"{out} holds a run with a different configuration (only `epochs` and "
+                    "`lr_decay_steps` may change on resume); use another folder"
                 )
         cfg_file.write_text(json.dumps(config.to_json(), indent=1))
         if (out / "checkpoint" / "state.eqx").exists():

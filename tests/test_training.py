@@ -42,8 +42,9 @@ def _leaves(state):
 
 @pytest.mark.parametrize("mismatch", [0.0, 0.1])
 def test_checkpoint_resume_is_bit_exact(tmp_path, mismatch):
+    # with the cosine schedule: its step count is part of the optimiser state
     config = preset("fhnrs", epochs=2, hidden=(6,), batch_size=50, mismatch_bias=mismatch,
-                    mismatch_kappa=mismatch / 5)
+                    mismatch_kappa=mismatch / 5, lr_decay_steps=12)
     # Interrupted: 3 steps (a checkpoint mid-epoch), then resumed to the end (2 epochs = 12 steps).
     part, _ = fit(config, DATA["train"], out_dir=tmp_path / "a", progress=False, max_steps=3)
     assert int(part.step) == 3

@@ -14,6 +14,7 @@ Runs are resumable: each model trains in `--work/<model>/` with checkpoints.
     python benchmarks/bench_train.py            # fhnrs=40, wererabbit=25, boomerang=25 epochs
     python benchmarks/bench_train.py --models fhnrs boomerang &
     python benchmarks/bench_train.py --models wererabbit
+    python benchmarks/bench_train.py --models fhnrs --train-mismatch 0.1
 
 Only the models named in `--models` are (re)trained; the other entries of the
 output file are kept (it is re-read before each write, so runs of different
@@ -49,6 +50,9 @@ def main() -> None:
     parser.add_argument("--n-test", type=int, default=1000)
     parser.add_argument("--work", default="benchmarks/results/train_runs")
     parser.add_argument("--out", default="benchmarks/results/train.json")
+    parser.add_argument("--train-mismatch", type=float, default=0.0,
+                        help="train under device mismatch: σ of the bias currents (σ_κ = "
+                             "this/5), fresh each step; stored as '<model>+mismatch'")
     parser.add_argument("--event-samples", type=int, default=1000,
                         help="test samples evaluated in the event-based engine (0: skip)")
     args = parser.parse_args()
@@ -60,12 +64,14 @@ def main() -> None:
     machine = {"cpu_cores": os.cpu_count(), "platform": platform.platform(), "jax": jax.__version__}
     for model in args.models:
         steps = epochs[model] * (args.n_train // preset(model).batch_size)
-        config = preset(model, hidden=(hidden[model],), epochs=epochs[model], lr_decay_steps=steps)
+        config = preset(model, hidden=(hidden[model],), epochs=epochs[model], lr_decay_steps=steps,
+                        mismatch_bias=args.train_mismatch, mismatch_kappa=args.train_mismatch / 5)
+        name = f"{model}+mismatch" if args.train_mismatch > 0 else model
         try:
-            state, history = fit(config, data["train"], data["val"], Path(args.work) / model)
+            state, history = fit(config, data["train"], data["val"], Path(args.work) / name)
         except FloatingPointError as err:  # recorded, not hidden: the run diverged
-            save(out, model, {"config": config.to_json(), "failed": str(err)}, machine, args)
-            print(f"{model}: FAILED: {err}")
+            save(out, name, {"config": config.to_json(), "failed": str(err)}, machine, args)
+            print(f"{name}: FAILED: {err}")
             continue
         wall = sum(h["wall_s"] for h in history)  # per-epoch durations
         test = evaluate(state.network, *data["test"], config)
@@ -80,7 +86,7 @@ def main() -> None:
             events = evaluate_events(state.network, data["test"][0][:n_ev],
                                      data["test"][1][:n_ev], config)
             events.update(n_samples=n_ev, wall_s=round(time.perf_counter() - t_ev, 1))
-        save(out, model, {
+        save(out, name, {
             "config": config.to_json(),
             "epochs": len(history),
             "train_wall_s": round(wall, 1),
@@ -93,7 +99,7 @@ def main() -> None:
             "test_accuracy_dt_half": test_half["accuracy"],
             "event_engine": events,
         }, machine, args)
-        print(f"{model}: test accuracy {test['accuracy']:.4f}, under mismatch "
+        print(f"{name}: test accuracy {test['accuracy']:.4f}, under mismatch "
               f"{np.mean(mism):.4f} (min {np.min(mism):.4f}), at dt/2 {test_half['accuracy']:.4f}, "
               f"event engine {events}, {len(history)} epochs, {wall:.0f} s")
 

@@ -176,13 +176,14 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
 }
 """Per-model defaults for `TrainConfig`: time grid, integrator, code window, readout and weights.
 
-WereRabbit and Boomerang: Heun steps of dt = 0.02. Their neurons ring at rest
-(eigenvalues ≈ −0.26 ± 12i for Boomerang, −0.14 ± 8.7i for WereRabbit at σ = 0.6),
-and a network only computes what the circuit computes if the fixed-step spike
-counts follow the event engine's: they agree for ≈ 75 % of the neuron-trials at
-dt = 0.02 and 84 % at 0.01, but for 19–23 % with ROS2 at dt = 0.1, whose damping
-swallows the ringing (networks trained there lost half their accuracy in the event
-engine). Their readout is the time-averaged u − v ("mean": which latched state
+WereRabbit and Boomerang: Heun steps of dt = 0.02. Their network neurons ring at
+rest (eigenvalues −1.79 ± 11.75i for Boomerang, −0.67 ± 8.41i for WereRabbit), and
+a network only computes what the circuit computes if the fixed-step spike counts
+follow the event engine's: per neuron and trial they agree ≈ 75 % of the time at
+dt = 0.02 and 84 % at 0.01 (random preset networks, 100 Yin-Yang samples), but
+only 16–20 % with ROS2 at dt = 0.1, whose damping swallows the ringing (networks
+trained there lost half their accuracy in the event engine). ROS2 stays available
+for stiffer settings (`method="ros2"`). Their readout is the time-averaged u − v ("mean": which latched state
 each output neuron spends the trial in), with gains for the small range of u − v
 (a few tenths of a model voltage unit); synapses decay with τ_syn = 2, slower
 than the ringing, so inputs move the neurons between their fixpoints rather

@@ -152,12 +152,13 @@ def simulate_fixed(
             rest state across a batch under `jax.vmap`).
         method: "euler", "heun" (default), "rk4" (explicit, orders 1, 2, 4) or
             "ros2" (linearly implicit Rosenbrock, order 2, L-stable; one Jacobian
-            per neuron and two small linear solves per step; a WereRabbit
-            training step, gradient included, took ≈ 4× as long as with Heun).
-            Use "ros2" for WereRabbit and Boomerang: their
-            exponential (nFET) currents make the field stiff, and an explicit
-            step at the dt needed for training (≈ 0.1) diverges to NaN in the
-            forward or backward pass; "heun" suits FHNRS.
+            per neuron and two small linear solves per step; a Boomerang
+            training step, gradient included, takes ≈ 6× as long as with Heun).
+            The exponential (nFET) currents of WereRabbit and Boomerang make
+            their fields stiff: explicit steps of dt ≳ 0.1 can diverge to NaN,
+            where "ros2" stays stable. Stable is not accurate, though: their
+            ringing needs dt ≈ 0.02 for the spikes to follow the circuit, and
+            there "heun" is stable and much cheaper (the training presets).
         checkpoint: recompute each step in the backward pass (`jax.checkpoint`)
             instead of storing its intermediates: less memory, ≈ 30 % more time.
         detach_rearm: stop the gradient through the armed/disarmed state (the

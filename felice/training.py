@@ -187,8 +187,10 @@ for stiffer settings (`method="ros2"`). Their readout is the time-averaged u −
 each output neuron spends the trial in), with gains for the small range of u − v
 (a few tenths of a model voltage unit); synapses decay with τ_syn = 2, slower
 than the ringing, so inputs move the neurons between their fixpoints rather
-than setting off ringing; the gradient skips the armed state (`detach_rearm`),
-whose chain grows as dt shrinks.
+than setting off ringing.
+
+All presets skip the armed state in the gradient (`detach_rearm`): for the
+bistable models that chain grows as dt shrinks, and FHNRS trains faster without it.
 """
 
 

@@ -10,8 +10,11 @@ Bias-current ranges (`BIAS_RANGES`, model units; the trained per-neuron bias):
   0.5–2 nA (at I_unit = 1 nA). Above −0.88 the resting point enters the fast
   negative-conductance region and the neuron fires tonically; the range keeps it
   excitable (or at most weakly tonic) and the sink's bias current positive.
-- WereRabbit, Boomerang `sigma` ∈ [0.3, 0.9]: I_a = σ·I_bias = 30–90 pA at
-  I_bias = 100 pA, where both circuits stay bistable.
+- WereRabbit `sigma` ∈ [0.3, 0.9], Boomerang `sigma` ∈ [0.4, 0.9]: I_a = σ·I_bias
+  = 30 (40)–90 pA at I_bias = 100 pA, where both circuits stay bistable. (In a
+  network, γ = 2, Boomerang's stable fixpoints close in on the saddle as σ falls:
+  u − v = 0.02 at σ = 0.3, where the Newton search for the rest state from the
+  network's starting guess fails.)
 Weights are clipped to |w| ≤ `TrainConfig.w_max` (model current units).
 """
 
@@ -41,7 +44,7 @@ from felice.surrogate import get_surrogate
 BIAS_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "fhnrs": {"I_app": (-2.0, -0.5)},
     "wererabbit": {"sigma": (0.3, 0.9)},
-    "boomerang": {"sigma": (0.3, 0.9)},
+    "boomerang": {"sigma": (0.4, 0.9)},
 }
 """Trained bias parameter of each model and its allowed range (model units)."""
 

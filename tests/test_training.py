@@ -72,6 +72,28 @@ def test_constraints_clip_bias_and_weights(model):
     assert bias.min() == pytest.approx(lo) and bias.max() == pytest.approx(hi)
 
 
+@pytest.mark.parametrize("model", ["wererabbit", "boomerang"])
+def test_bias_range_keeps_a_findable_stable_rest_state(model):
+    """Every σ in `BIAS_RANGES` (here spread over 12 neurons of one network) has a rest
+    state found from the network's starting guess, and it is a stable fixpoint of the
+    neuron (both eigenvalues of its Jacobian in the left half plane). Boomerang below
+    σ = 0.4 fails the search (its fixpoints close in on the saddle)."""
+    from felice.networks.simulate import neuron_jacobian
+
+    net = build_network(preset(model, hidden=(9,)))
+    (lo, hi), = BIAS_RANGES[model].values()
+    spread = eqx.tree_at(lambda n: n.neuron.sigma, net, jnp.linspace(lo, hi, net.n_neurons))
+    y0 = spread.init_state()
+    f, jac = neuron_jacobian(spread, 0.0, y0)
+    assert float(jnp.abs(f).max()) < 1e-4
+    eig = np.linalg.eigvals(np.asarray(jac)[:, :2, :2])
+    assert eig.real.max() < 0
+    if model == "boomerang":
+        low = eqx.tree_at(lambda n: n.neuron.sigma, net, jnp.linspace(0.3, hi, net.n_neurons))
+        with pytest.raises(Exception, match="no resting fixpoint"):
+            low.init_state()
+
+
 def test_export_is_strict_json_in_si_units(tmp_path):
     config = preset("fhnrs", hidden=(4,))
     net = init_state(config).network

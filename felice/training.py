@@ -49,6 +49,7 @@ BIAS_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 """Trained bias parameter of each model and its allowed range (model units)."""
 
 READOUTS = ("max", "mean", "count", "ttfs")
+_MEMBRANE_READOUTS = {"max": membrane_max, "mean": membrane_mean}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +118,8 @@ class TrainConfig:
             raise ValueError(f"model must be one of {tuple(BIAS_RANGES)}, got model={self.model!r}")
         if self.readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got readout={self.readout!r}")
-        for name in ("dt", "t_max", "t_late", "lr", "w_max", "tau0", "tau1", "condition_scale", "tau_syn"):
+        for name in ("dt", "t_max", "t_late", "lr", "w_max", "tau0", "tau1", "condition_scale",
+                     "tau_syn"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {name}={value!r}")
@@ -186,11 +188,11 @@ follow the event engine's: per neuron and trial they agree ≈ 75 % of the time 
 dt = 0.02 and 84 % at 0.01 (random preset networks, 100 Yin-Yang samples), but
 only 16–20 % with ROS2 at dt = 0.1, whose damping swallows the ringing (networks
 trained there lost half their accuracy in the event engine). ROS2 stays available
-for stiffer settings (`method="ros2"`). Their readout is the time-averaged u − v ("mean": which latched state
-each output neuron spends the trial in), with gains for the small range of u − v
-(a few tenths of a model voltage unit); synapses decay with τ_syn = 2, slower
-than the ringing, so inputs move the neurons between their fixpoints rather
-than setting off ringing.
+for stiffer settings (`method="ros2"`). Their readout is the time-averaged u − v
+("mean": which latched state each output neuron spends the trial in), with gains
+for the small range of u − v (a few tenths of a model voltage unit); synapses
+decay with τ_syn = 2, slower than the ringing, so inputs move the neurons between
+their fixpoints rather than setting off ringing.
 
 All presets skip the armed state in the gradient (`detach_rearm`): for the
 bistable models that chain grows as dt shrinks, and FHNRS trains faster without it.
@@ -249,9 +251,8 @@ def forward(
     """Class scores of a batch and the mean number of hidden spikes per sample.
 
     Scores: logits gain·max_t membrane ("max"), gain·mean_t membrane ("mean"),
-    gain·spike count ("count"), or the
-    first-spike times ("ttfs", smaller is better). `spike_fn` defaults to the
-    configured surrogate.
+    gain·spike count ("count"), or the first-spike times ("ttfs", smaller is
+    better). `spike_fn` defaults to the configured surrogate.
     """
     spike_fn = config.spike_fn() if spike_fn is None else spike_fn
     raster = config.encoder.raster(x, config.dt, config.n_steps)
@@ -265,9 +266,8 @@ def forward(
     trace = jax.vmap(one)(raster)
     out = network.output_slice
     spikes, membrane = trace.spikes[..., out], trace.membrane[..., out]
-    if config.readout in ("max", "mean"):
-        reduce = membrane_max if config.readout == "max" else membrane_mean
-        scores = config.readout_gain * jax.vmap(reduce)(membrane)
+    if config.readout in _MEMBRANE_READOUTS:
+        scores = config.readout_gain * jax.vmap(_MEMBRANE_READOUTS[config.readout])(membrane)
     elif config.readout == "count":
         scores = config.readout_gain * jax.vmap(spike_count)(spikes)
     else:
@@ -442,7 +442,7 @@ def event_scores(
     out = network.output_slice
     # the fixed-step trace's grid: the state after each step, t_1 … t_n
     saveat = (np.arange(config.n_steps) + 1) * config.dt
-    membrane_readout = {"max": membrane_max, "mean": membrane_mean}.get(config.readout)
+    membrane_readout = _MEMBRANE_READOUTS.get(config.readout)
 
     def one(t_channels):
         train = SpikeTrain(jnp.repeat(t_channels, n), targets, weights)

@@ -168,9 +168,9 @@ def simulate_fixed(
             models (whose fixpoint condition approaches zero slowly) it made the
             input-weight gradient grow from 24 at dt = 0.02 to 323 at dt = 0.01
             (Boomerang, 40 hidden, initial weights, τ_syn = 0.5, maximum
-            readout); detached, 1.8 and 2.2. Like
-            detaching the reset of a LIF neuron, the gradient then flows only
-            through the spike emission s = armed·H(c) and the state.
+            readout); detached, 1.8 and 2.2. Like detaching the reset of a LIF
+            neuron, the gradient then flows only through the spike emission
+            s = armed·H(c) and the state.
 
     Returns:
         A `Trace` with `n_steps` rows.

@@ -9,16 +9,17 @@ Also evaluates the trained network on a finer grid (dt/2, same method) and, for
 the first `--event-samples` test samples, in the event-based engine
 (`felice.training.evaluate_events`): a network that only works at its training
 dt has learnt the discretisation rather than the circuit.
-Runs are resumable: each model trains in `--work/<model>/` with checkpoints.
+Runs are resumable: each run trains in `--work/<name>/` with checkpoints.
 
     python benchmarks/bench_train.py            # fhnrs=40, wererabbit=25, boomerang=25 epochs
     python benchmarks/bench_train.py --models fhnrs boomerang &
     python benchmarks/bench_train.py --models wererabbit
     python benchmarks/bench_train.py --models fhnrs --train-mismatch 0.1
 
-Only the models named in `--models` are (re)trained; the other entries of the
-output file are kept (it is re-read before each write, so runs of different
-models may go in parallel). A finished model's work folder makes a rerun skip
+Each run is stored under the name "<model>-<hidden>" ("+mismatch" when trained
+under mismatch). Only the models named in `--models` are (re)trained; the other
+entries of the output file are kept (it is re-read before each write, so runs of
+different models may go in parallel). A finished model's work folder makes a rerun skip
 its training; delete it to train afresh.
 
 Writes benchmarks/results/train.json.
@@ -52,7 +53,7 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results/train.json")
     parser.add_argument("--train-mismatch", type=float, default=0.0,
                         help="train under device mismatch: σ of the bias currents (σ_κ = "
-                             "this/5), fresh each step; stored as '<model>+mismatch'")
+                             "this/5), fresh each step")
     parser.add_argument("--event-samples", type=int, default=1000,
                         help="test samples evaluated in the event-based engine (0: skip)")
     args = parser.parse_args()
@@ -66,7 +67,7 @@ def main() -> None:
         steps = epochs[model] * (args.n_train // preset(model).batch_size)
         config = preset(model, hidden=(hidden[model],), epochs=epochs[model], lr_decay_steps=steps,
                         mismatch_bias=args.train_mismatch, mismatch_kappa=args.train_mismatch / 5)
-        name = f"{model}+mismatch" if args.train_mismatch > 0 else model
+        name = f"{model}-{hidden[model]}" + ("+mismatch" if args.train_mismatch > 0 else "")
         try:
             state, history = fit(config, data["train"], data["val"], Path(args.work) / name)
         except FloatingPointError as err:  # recorded, not hidden: the run diverged

@@ -11,10 +11,11 @@ the first `--event-samples` test samples, in the event-based engine
 dt has learnt the discretisation rather than the circuit.
 Runs are resumable: each run trains in `--work/<name>/` with checkpoints.
 
-    python benchmarks/bench_train.py            # fhnrs=40, wererabbit=25, boomerang=25 epochs
+    python benchmarks/bench_train.py    # epochs fhnrs=40, wererabbit=25, boomerang=25;
+                                        # hidden fhnrs=200, wererabbit=80, boomerang=80
     python benchmarks/bench_train.py --models fhnrs boomerang &
     python benchmarks/bench_train.py --models wererabbit
-    python benchmarks/bench_train.py --models fhnrs --train-mismatch 0.1
+    python benchmarks/bench_train.py --models fhnrs --hidden fhnrs=100 --train-mismatch 0.1
 
 Each run is stored under the name "<model>-<hidden>" ("+mismatch" when trained
 under mismatch). Only the models named in `--models` are (re)trained; the other
@@ -45,7 +46,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["fhnrs", "wererabbit", "boomerang"])
     parser.add_argument("--epochs", nargs="+", help="model=epochs pairs",
                         default=["fhnrs=40", "wererabbit=25", "boomerang=25"])
-    parser.add_argument("--hidden", nargs="+", default=["fhnrs=100", "wererabbit=40", "boomerang=40"])
+    parser.add_argument("--hidden", nargs="+", default=["fhnrs=200", "wererabbit=80", "boomerang=80"])
     parser.add_argument("--n-train", type=int, default=5000)
     parser.add_argument("--n-val", type=int, default=1000)
     parser.add_argument("--n-test", type=int, default=1000)

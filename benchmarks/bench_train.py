@@ -65,9 +65,9 @@ def main() -> None:
     out = Path(args.out)
     machine = {"cpu_cores": os.cpu_count(), "platform": platform.platform(), "jax": jax.__version__}
     for model in args.models:
-        steps = epochs[model] * (args.n_train // preset(model).batch_size)
-        config = preset(model, hidden=(hidden[model],), epochs=epochs[model], lr_decay_steps=steps,
-                        mismatch_bias=args.train_mismatch, mismatch_kappa=args.train_mismatch / 5)
+        config = preset(model, hidden=(hidden[model],), epochs=epochs[model],
+                        mismatch_bias=args.train_mismatch, mismatch_kappa=args.train_mismatch / 5,
+                        ).with_cosine_decay(args.n_train)
         name = f"{model}-{hidden[model]}" + ("+mismatch" if args.train_mismatch > 0 else "")
         try:
             state, history = fit(config, data["train"], data["val"], Path(args.work) / name)

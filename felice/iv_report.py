@@ -7,6 +7,7 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 
+from felice._io import atomic_savefig
 from felice.analysis import classify, equilibria, iv_curves, negative_conductance, zero_crossings
 from felice.analysis.reading import folds
 from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit
@@ -111,7 +112,7 @@ def run_iv(name: str, *, preset: str | None = None, out: str | Path | None = Non
         start = rest.copy()
         start[0] += 0.1 * (xr[1] - xr[0])
         plot_phase(model, xr, yr, starts=start[None], t1=200.0, ax=a2)
-        fig.savefig(out, dpi=100)
+        atomic_savefig(fig, out, dpi=100)
         plt.close(fig)
         if not as_json:
             print(f"wrote {Path(out).resolve()}")

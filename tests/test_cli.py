@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _atomic import record_replaces, written_atomically
 
 from felice.cli import main
 
@@ -16,9 +17,11 @@ def test_demo_prints_hardware_view_and_writes_a_summary_figure(tmp_path, capsys,
     from felice.demo import run_demo
 
     monkeypatch.chdir(tmp_path)
+    replaces = record_replaces(monkeypatch)
     result = run_demo()  # the default --out: felice_demo.png in the working directory
     text = capsys.readouterr().out
     out = tmp_path / "felice_demo.png"
+    assert written_atomically(replaces, out)
     assert result.path == out.resolve()
     assert text.rstrip().splitlines()[-1] == f"wrote {out.resolve()}"
     with Image.open(out) as image:  # a valid PNG of the figure's size (saved at 100 dpi)
@@ -91,9 +94,11 @@ def test_iv_prints_json_for_every_model(capsys, model, preset, label):
         assert len(curve["I"]) == len(V)
 
 
-def test_iv_writes_a_figure_and_text(tmp_path, capsys):
+def test_iv_writes_a_figure_and_text(tmp_path, capsys, monkeypatch):
     out = tmp_path / "iv.png"
+    replaces = record_replaces(monkeypatch)
     assert main(["iv", "fhnrs", "--out", str(out)]) == 0
+    assert written_atomically(replaces, out)
     text = capsys.readouterr().out
     assert "spiking" in text and "negative conductance" in text
     assert out.stat().st_size > 10_000 and out.read_bytes()[:4] == b"\x89PNG"

@@ -3,6 +3,9 @@
 import math
 import os
 import re
+import signal
+import subprocess
+import sys
 
 import jax.numpy as jnp
 import numpy as np
@@ -236,6 +239,39 @@ def test_card_round_trip_rebuilds_the_model(cls, tmp_path):
     rebuilt = model_from_card(write_card(model, tmp_path / "card.toml"))
     for key, value in model.to_circuit().items():
         np.testing.assert_allclose(rebuilt.to_circuit()[key], value, rtol=1e-15, err_msg=key)
+
+
+# write_card with the fsync of its temporary file stalled: the parent kills it there.
+_CARD_WRITER = """
+import sys, time
+import felice, felice._io
+from felice.spice import write_card
+
+def stall(fd):
+    print("writing", flush=True)
+    time.sleep(60)
+
+felice._io.os.fsync = stall
+write_card(felice.WereRabbit(), sys.argv[1])
+"""
+
+
+def test_killed_card_writer_leaves_the_old_card(tmp_path):
+    path = tmp_path / "card.toml"
+    path.write_text("old\n")
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(felice.__file__))}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CARD_WRITER, str(path)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert path.read_text() == "old\n"
+    (orphan,) = tmp_path.glob(".card.toml.*.tmp")
+    assert 'model = "wererabbit"' in orphan.read_text()  # the new card, never renamed
 
 
 def test_shipped_cards_load():

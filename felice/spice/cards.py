@@ -15,6 +15,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from felice._io import atomic_write
 from felice.neuron_models import MODELS, NeuronModel
 from felice.spice.netlist import spice_name, spice_number
 
@@ -143,7 +144,7 @@ def card_values(model: NeuronModel) -> dict[str, Any]:
 
 
 def write_card(model: NeuronModel, path: str | os.PathLike) -> Path:
-    """Write `model`'s hardware card (TOML, SI units) to `path`; returns the path."""
+    """Write `model`'s hardware card (TOML, SI units) to `path` atomically; returns the path."""
     values = card_values(model)
     name = next(k for k, cls in MODELS.items() if type(model) is cls)
     lines = [
@@ -161,6 +162,4 @@ def write_card(model: NeuronModel, path: str | os.PathLike) -> Path:
             text = spice_number(value, name=key)
         unit = _UNITS.get(key, "")
         lines.append(f"{key} = {text}" + (f"  # {unit}" if unit else ""))
-    path = Path(path)
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return atomic_write(path, "\n".join(lines) + "\n")

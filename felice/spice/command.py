@@ -3,6 +3,7 @@
 import sys
 from pathlib import Path
 
+from felice._io import atomic_write
 from felice.neuron_models import MODELS
 
 
@@ -56,7 +57,7 @@ def _behavioural(name: str, card: str | None, folder: Path, compare: bool, timeo
     if not compare:
         y0, t_stop = default_scenario(model)
         path = folder / f"{name}_behavioural.cir"
-        path.write_text(behavioural_netlist(model, y0, t_stop).deck.render())
+        atomic_write(path, behavioural_netlist(model, y0, t_stop).deck.render())
         print(f"wrote {path}")
         return
     result = compare_behavioural(model, timeout=timeout)
@@ -78,7 +79,7 @@ def _transistor(card: str | None, folder: Path, compare: bool, timeout: float) -
     design = load_sky130_card(card)
     if not compare:
         path = folder / "fhnrs_transistor.cir"
-        path.write_text(neuron_transient_deck(design, [0.0], 25e-3).render())
+        atomic_write(path, neuron_transient_deck(design, [0.0], 25e-3).render())
         print(f"wrote {path}")
         return
     del timeout  # each bench has its own limit

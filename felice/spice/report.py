@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from felice._io import atomic_savefig, atomic_write
 from felice.spice.compare_behavioural import BehaviouralComparison
 from felice.spice.compare_transistor import TransistorComparison
 from felice.units import format_si
@@ -118,10 +119,8 @@ def transistor_text(c: TransistorComparison) -> str:
 
 
 def write_json(data: dict, path: str | Path) -> Path:
-    """Write `data` as indented JSON; returns the path."""
-    path = Path(path)
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    return path
+    """Write `data` as indented JSON, atomically; returns the path."""
+    return atomic_write(path, json.dumps(data, indent=2) + "\n")
 
 
 def plot_behavioural(name: str, c: BehaviouralComparison, path: str | Path) -> Path:
@@ -162,7 +161,7 @@ def plot_behavioural(name: str, c: BehaviouralComparison, path: str | Path) -> P
     ax.legend(fontsize=8, ncol=2)
     err.set(xlabel="time (ms)", ylabel="error / peak")
     err.legend(fontsize=8)
-    fig.savefig(path, dpi=110)
+    atomic_savefig(fig, path, dpi=110)
     plt.close(fig)
     return Path(path)
 
@@ -285,6 +284,6 @@ def plot_transistor(c: TransistorComparison, path: str | Path) -> Path:
     ax.legend(fontsize=8)
 
     fig.suptitle("Ribar–Sepulchre FHN neuron in sky130 (ngspice, BSIM4) vs felice FHNRS")
-    fig.savefig(path, dpi=110)
+    atomic_savefig(fig, path, dpi=110)
     plt.close(fig)
     return Path(path)

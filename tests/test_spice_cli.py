@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from _atomic import record_replaces, written_atomically
 
 from felice.cli import main
@@ -39,14 +40,19 @@ def test_spice_writes_the_transistor_netlist(tmp_path, monkeypatch):
 
 
 def test_spice_errors_are_clear(tmp_path, capsys, monkeypatch):
-    assert main(["spice", "wererabbit", "--level", "transistor", "--out", str(tmp_path)]) == 1
-    assert "fhnrs only" in capsys.readouterr().err
-    assert main(["spice", "nosuch", "--out", str(tmp_path)]) == 1
-    assert "unknown model" in capsys.readouterr().err
+    # Bad inputs are usage errors: one line, exit status 2; ngspice's failures exit with 1.
     card = tmp_path / "bad.toml"
     card.write_text('model = "fhnrs"\n[circuit]\nI_app = nan\n')
-    assert main(["spice", "fhnrs", "--card", str(card), "--out", str(tmp_path)]) == 1
-    assert "I_app" in capsys.readouterr().err
+    for argv, expected in (
+        (["wererabbit", "--level", "transistor"], "fhnrs only"),
+        (["nosuch"], "unknown model"),
+        (["fhnrs", "--card", str(card)], "I_app"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(["spice", *argv, "--out", str(tmp_path)])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and err.startswith("felice spice: error: ")
+        assert expected in err and err.count("\n") == 1
     monkeypatch.setenv("PATH", "")
     assert main(["spice", "fhnrs", "--compare", "--out", str(tmp_path)]) == 1
     assert "apt-get install -y ngspice" in capsys.readouterr().err

@@ -21,7 +21,11 @@ def run_spice_command(
     Without `compare` the netlist (`<model>_<level>.cir`) is written to `out`.
     With it, ngspice and felice run, the numbers are printed, and
     `spice_<model>_<level>.png` and `.json` are written to `out`. Errors of
-    ngspice or of the inputs are printed to stderr (exit status 1).
+    ngspice and missing files are printed to stderr (exit status 1).
+
+    Raises:
+        ValueError: for an unknown model, a transistor level other than fhnrs's, or
+            a bad card (`felice.cli.main` prints it as a usage error, exit status 2).
     """
     import jax
 
@@ -29,18 +33,18 @@ def run_spice_command(
 
     jax.config.update("jax_enable_x64", True)  # co-simulation compares at 1e-3 and below
     name = model.lower()
+    if name not in MODELS:
+        raise ValueError(f"unknown model {model!r}; available: {', '.join(MODELS)}")
+    if level == "transistor" and name != "fhnrs":
+        raise ValueError(f"the transistor-level circuit exists for fhnrs only, not {model!r}")
     try:
-        if name not in MODELS:
-            raise ValueError(f"unknown model {model!r}; available: {', '.join(MODELS)}")
-        if level == "transistor" and name != "fhnrs":
-            raise ValueError(f"the transistor-level circuit exists for fhnrs only, not {model!r}")
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
         if level == "behavioural":
             _behavioural(name, card, folder, compare, timeout)
         else:
             _transistor(card, folder, compare, timeout)
-    except (ValueError, FileNotFoundError, SpiceError) as err:
+    except (FileNotFoundError, SpiceError) as err:
         print(f"felice spice: {err}", file=sys.stderr)
         return 1
     return 0

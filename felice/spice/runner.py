@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from felice._validation import check_positive
 from felice.spice.netlist import Deck
 from felice.spice.rawfile import read_raw
 
@@ -69,7 +70,7 @@ def run_ngspice(
 
     Args:
         deck: the validated deck; its `write` commands name the outputs.
-        timeout: wall-clock limit in seconds (> 0).
+        timeout: wall-clock limit in seconds (finite, > 0).
         executable: ngspice executable (default: `ngspice` on `PATH`).
 
     Returns:
@@ -77,14 +78,15 @@ def run_ngspice(
         (see `read_raw`): arrays of shape `(n_points,)` in SI units.
 
     Raises:
-        ValueError: if `timeout` is not a positive number.
+        ValueError: if `timeout` is not a finite number > 0.
         NgspiceNotFoundError: if ngspice is not installed.
         NgspiceTimeoutError: if it runs longer than `timeout`.
         NgspiceError: if it exits with an error, reports one, or does not write
             an expected output; the message quotes ngspice's output.
     """
-    if not isinstance(timeout, (int, float)) or not timeout > 0 or timeout != timeout:
-        raise ValueError(f"timeout must be a positive number of seconds, got timeout={timeout!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise ValueError(f"timeout must be a number of seconds, got timeout={timeout!r}")
+    check_positive("timeout", timeout)  # inf would overflow subprocess's timer
     if not isinstance(deck, Deck):
         raise TypeError(f"deck must be a felice.spice.Deck, got {type(deck).__name__}")
     exe = find_ngspice(executable)

@@ -93,10 +93,15 @@ def test_templates_and_paths_are_checked(tmp_path):
         check_template("R1 a 0 1\n.control\nshell ls\n.endc\n", source="t")
     with pytest.raises(ValueError, match="shell"):
         check_template("shell ls\n", source="t")
-    odd = tmp_path / 'a "b'
-    odd.write_text("* x\n")
-    with pytest.raises(ValueError, match="not allowed"):
-        spice_path(odd)
+    for name in ('a "b', "a;b", "a\n.control", "a$HOME", "~a"):
+        odd = tmp_path / name
+        odd.write_text("* x\n")
+        with pytest.raises(ValueError, match="not allowed"):
+            spice_path(odd)
+        with pytest.raises(ValueError, match="not allowed"):
+            Deck("t").lib(odd, "tt")
+    with pytest.raises(ValueError, match="library section"):
+        Deck("t").lib(sky130_library(), "tt\n.control")
     with pytest.raises(ValueError, match="not an existing file"):
         spice_path(tmp_path / "missing.lib")
 

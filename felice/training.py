@@ -21,7 +21,6 @@ Weights are clipped to |w| ≤ `TrainConfig.w_max` (model current units).
 import dataclasses
 import functools
 import json
-import math
 import os
 import sys
 import time
@@ -36,6 +35,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, ArrayLike, Float, Int
 
+from felice._validation import check_finite, check_positive
 from felice.networks import LatencyEncoder, SpikingNetwork, simulate_fixed
 from felice.networks.mismatch import apply_mismatch
 from felice.networks.readouts import first_spike_time, membrane_max, membrane_mean, spike_count
@@ -50,6 +50,25 @@ BIAS_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 
 READOUTS = ("max", "mean", "count", "ttfs")
 _MEMBRANE_READOUTS = {"max": membrane_max, "mean": membrane_mean}
+
+
+_MAX_SEED = 2**31 - 2  # seed + 1 seeds the mismatch key, which must fit an int32
+
+
+def _number(name: str, value: Any) -> Any:
+    """`value` if it is a real number (not a bool); else a `ValueError` naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {name}={value!r}")
+    return value
+
+
+def _integer(name: str, value: Any, low: int, high: int | None = None) -> None:
+    """Raise `ValueError` naming `name` unless `value` is an integer in [low, high]."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= low \
+        and (high is None or value <= high)
+    if not ok:
+        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {bound}, got {name}={value!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,23 +137,33 @@ class TrainConfig:
             raise ValueError(f"model must be one of {tuple(BIAS_RANGES)}, got model={self.model!r}")
         if self.readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got readout={self.readout!r}")
-        for name in ("dt", "t_max", "t_late", "lr", "w_max", "tau0", "tau1", "condition_scale",
-                     "tau_syn"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {name}={value!r}")
+        for name in ("dt", "t_max", "t_late", "readout_gain", "tau0", "tau1", "condition_scale",
+                     "w_max", "tau_syn", "lr"):
+            check_positive(name, _number(name, getattr(self, name)))
+        for name in ("ttfs_alpha", "mismatch_bias", "mismatch_kappa"):
+            check_positive(name, _number(name, getattr(self, name)), allow_zero=True)
+        if self.surrogate_slope is not None:
+            check_positive("surrogate_slope", _number("surrogate_slope", self.surrogate_slope))
+        for name in ("weight_std", "weight_mean"):
+            values = getattr(self, name)
+            if not isinstance(values, tuple) or not values:
+                raise ValueError(
+                    f"{name} must be a non-empty tuple of numbers, got {name}={values!r}")
+            for v in values:
+                _number(name, v)
+            check_finite(name, values)
+        check_positive("weight_std", self.weight_std, allow_zero=True)
         for name in ("batch_size", "epochs", "n_out"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
+            _integer(name, getattr(self, name), 1)
+        _integer("lr_decay_steps", self.lr_decay_steps, 0)
+        _integer("seed", self.seed, 0, _MAX_SEED)
+        if not isinstance(self.hidden, tuple):
+            raise ValueError(
+                f"hidden must be a tuple of positive integers, got hidden={self.hidden!r}")
+        for size in self.hidden:
+            _integer("hidden", size, 1)
         if self.t_late >= self.t_max:
             raise ValueError(f"t_late={self.t_late} must be below t_max={self.t_max}")
-        if isinstance(self.lr_decay_steps, bool) or not isinstance(self.lr_decay_steps, int) \
-                or self.lr_decay_steps < 0:
-            raise ValueError(f"lr_decay_steps must be an integer >= 0, got "
-                             f"lr_decay_steps={self.lr_decay_steps!r}")
-        if self.mismatch_bias < 0 or self.mismatch_kappa < 0:
-            raise ValueError("mismatch_bias and mismatch_kappa must be >= 0")
         get_surrogate(self.surrogate)  # validates the name
 
     @property
@@ -381,12 +410,24 @@ def _eval_batch(network: SpikingNetwork, x: Array, labels: Array, config: TrainC
     return loss_fn(network, x, labels, config)
 
 
-def _check_dataset(x: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _check_dataset(
+    x: ArrayLike, labels: ArrayLike, n_out: int, split: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """`(x, labels)` as arrays, or a `ValueError`: x must be finite with shape (n, features),
+    labels integers in [0, n_out) with shape (n,). `split` ("train ", "val ") prefixes the names."""
     x, labels = np.asarray(x), np.asarray(labels)
+    xs, ls = f"{split}x", f"{split}labels"
     if x.ndim != 2 or len(x) == 0:
-        raise ValueError(f"x must have shape (n, features) with n >= 1, got shape {x.shape}")
+        raise ValueError(f"{xs} must have shape (n, features) with n >= 1, got shape {x.shape}")
+    check_finite(xs, x)
     if labels.shape != (len(x),):
-        raise ValueError(f"labels must have shape ({len(x)},) to match x, got shape {labels.shape}")
+        raise ValueError(f"{ls} must have shape ({len(x)},) to match {xs}, got shape "
+                         f"{labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{ls} must be integers, got dtype {labels.dtype}")
+    if labels.min() < 0 or labels.max() >= n_out:
+        raise ValueError(f"{ls} must lie in [0, n_out) = [0, {n_out}), got {ls} from "
+                         f"{labels.min()} to {labels.max()}")
     return x, labels
 
 
@@ -395,7 +436,7 @@ def evaluate(
     config: TrainConfig, batch_size: int = 500,
 ) -> dict[str, float]:
     """Mean loss and accuracy over a data set (batches of `batch_size`; the last may be short)."""
-    x, labels = _check_dataset(x, labels)
+    x, labels = _check_dataset(x, labels, config.n_out)
     tot = {"loss": 0.0, "accuracy": 0.0, "hidden_spikes": 0.0}
     for a in range(0, len(x), batch_size):
         xb, yb = x[a : a + batch_size], labels[a : a + batch_size]
@@ -489,7 +530,7 @@ def evaluate_events(
         the event engine and of the fixed-step simulation used in training, and the
         fraction of samples on which the two predict the same class.
     """
-    x, labels = _check_dataset(x, labels)
+    x, labels = _check_dataset(x, labels, config.n_out)
     score_events = eqx.filter_jit(functools.partial(event_scores, max_spikes=max_spikes))
     score_fixed = eqx.filter_jit(lambda net, xb: forward(net, xb, config)[0])
     hits = hits_fixed = same = 0
@@ -589,7 +630,9 @@ def fit(
     Returns:
         The final `TrainState` and the list of per-epoch metrics.
     """
-    x, labels = _check_dataset(*train)
+    x, labels = _check_dataset(*train, config.n_out, "train ")
+    if val is not None:
+        val = _check_dataset(*val, config.n_out, "val ")
     x = x.astype(np.float32)
     n_features = x.shape[1]
     steps_per_epoch = len(x) // config.batch_size

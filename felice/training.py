@@ -20,6 +20,7 @@ Weights are clipped to |w| ≤ `TrainConfig.w_max` (model current units).
 
 import dataclasses
 import functools
+import hashlib
 import json
 import os
 import sys
@@ -35,6 +36,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, ArrayLike, Float, Int
 
+from felice._io import atomic_write
 from felice._validation import check_finite, check_positive
 from felice.networks import LatencyEncoder, SpikingNetwork, simulate_fixed
 from felice.networks.mismatch import apply_mismatch
@@ -600,6 +602,74 @@ def load_checkpoint(path: Path, config: TrainConfig, n_features: int = 4) -> tup
     return state, json.loads((path / "meta.json").read_text())
 
 
+def _fingerprint(x: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Size and SHA-256 of a data set (features as float32, as trained on; labels as int64)."""
+    digest = hashlib.sha256()
+    for a in (np.ascontiguousarray(x, np.float32), np.ascontiguousarray(labels, np.int64)):
+        digest.update(repr(a.shape).encode())
+        digest.update(a.tobytes())
+    return {"n": int(len(x)), "n_features": int(x.shape[1]), "sha256": digest.hexdigest()}
+
+
+def _run_description(
+    config: TrainConfig, train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray] | None,
+) -> dict[str, Any]:
+    """What a run is: its configuration (the lr schedule included) and the data it sees."""
+    return {"config": config.to_json(), "train": _fingerprint(*train),
+            "val": None if val is None else _fingerprint(*val)}
+
+
+def _data_change(split: str, old: dict | None, new: dict | None) -> str:
+    if old is None or new is None:
+        old_n, new_n = ("none" if d is None else f"{d['n']} samples" for d in (old, new))
+        return f"{split} data: {old_n} → {new_n}"
+    if old["n"] != new["n"]:
+        return f"{split} data: {old['n']} → {new['n']} samples"
+    if old["n_features"] != new["n_features"]:
+        return f"{split} data: {old['n_features']} → {new['n_features']} features"
+    return (f"{split} data: same size, other samples (sha256 {old['sha256'][:12]}… → "
+            f"{new['sha256'][:12]}…)")
+
+
+def _run_changes(old: dict[str, Any], new: dict[str, Any], steps_per_epoch: int) -> list[str]:
+    """How run description `new` differs from `old`, as "name: old → new" lines.
+
+    `epochs` may change; `lr_decay_steps` only where both runs decay over their whole
+    length (epochs × steps_per_epoch, as `with_cosine_decay` sets it), so that a longer
+    run stretches its schedule.
+    """
+    a, b = old["config"], new["config"]
+    stretched = all(c.get("lr_decay_steps") == c.get("epochs") * steps_per_epoch for c in (a, b))
+    changes = [f"{k}: {a.get(k)!r} → {b.get(k)!r}" for k in sorted(set(a) | set(b))
+               if k != "epochs" and a.get(k) != b.get(k)
+               and not (k == "lr_decay_steps" and stretched)]
+    changes += [_data_change(split, old[split], new[split]) for split in ("train", "val")
+                if old[split] != new[split]]
+    return changes
+
+
+def _check_resume(out: Path, run: dict[str, Any], steps_per_epoch: int) -> None:
+    """Raise `ValueError` unless folder `out` is empty of runs or holds this run."""
+    cfg_file, restart = out / "config.json", "or start over in another folder (another --out)"
+    if not cfg_file.exists():
+        if (out / "checkpoint").exists():
+            raise ValueError(f"{out} holds a checkpoint but no config.json, so what it was "
+                             f"trained with is unknown; delete {out / 'checkpoint'} {restart}")
+        return
+    saved = json.loads(cfg_file.read_text())
+    if not isinstance(saved, dict) or set(saved) != set(run):
+        raise ValueError(f"{cfg_file} does not describe a run of this felice version (keys "
+                         f"{sorted(run)}); {restart}")
+    changes = _run_changes(saved, run, steps_per_epoch)
+    if changes:
+        raise ValueError(
+            f"{out} holds a run with a different configuration ({'; '.join(changes)}): resume "
+            f"it with the settings it was started with (only epochs may change, and with them "
+            f"a cosine decay over the whole run), {restart}"
+        )
+
+
 def fit(
     config: TrainConfig,
     train: tuple[np.ndarray, np.ndarray],
@@ -618,18 +688,25 @@ def fit(
     Args:
         config: the hyperparameters.
         train, val: `(features, labels)` arrays.
-        out_dir: folder for `config.json`, `metrics.jsonl` (one JSON line per
-            epoch, `wall_s` its duration) and `checkpoint/` (written at the end of every epoch and when
-            stopping at `max_steps`). If a checkpoint is there, training resumes from
-            it (the config must match, except `epochs`, which may be raised, and
-            `lr_decay_steps`, so that a cosine schedule can be stretched over the
-            longer run).
+        out_dir: folder for `config.json` (the run: `config` and the size and SHA-256
+            of the training and validation data), `metrics.jsonl` (one JSON line per
+            epoch, `wall_s` its duration) and `checkpoint/` (written at the end of every
+            epoch and when stopping at `max_steps`). If a checkpoint is there, training
+            resumes from it. The run must be the same: only `epochs` may change (raised
+            to train on), and with it `lr_decay_steps` where both runs decay over their
+            whole length (`with_cosine_decay`), so that the schedule stretches.
         progress: print a progress bar to stderr.
         max_steps: stop after this many steps in total (for tests and short runs).
 
     Returns:
         The final `TrainState` and the list of per-epoch metrics.
+
+    Raises:
+        ValueError: for bad settings or data; if `out_dir` holds another run (the
+            message lists what changed, old → new) or a checkpoint without `config.json`.
     """
+    if max_steps is not None:
+        _integer("max_steps", max_steps, 0)
     x, labels = _check_dataset(*train, config.n_out, "train ")
     if val is not None:
         val = _check_dataset(*val, config.n_out, "val ")
@@ -643,16 +720,9 @@ def fit(
     state = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        cfg_file = out / "config.json"
-        if cfg_file.exists():
-            saved = TrainConfig.from_json(json.loads(cfg_file.read_text()))
-            if dataclasses.replace(saved, epochs=config.epochs,
-                                   lr_decay_steps=config.lr_decay_steps) != config:
-                raise ValueError(
-                    f"{out} holds a run with a different configuration (only `epochs` and "
-                    "`lr_decay_steps` may change on resume); use another folder"
-                )
-        cfg_file.write_text(json.dumps(config.to_json(), indent=1))
+        run = _run_description(config, (x, labels), val)
+        _check_resume(out, run, steps_per_epoch)
+        atomic_write(out / "config.json", json.dumps(run, allow_nan=False, indent=1))
         if (out / "checkpoint" / "state.eqx").exists():
             state, meta = load_checkpoint(out / "checkpoint", config, n_features)
             history = meta["history"]

@@ -95,6 +95,7 @@ def _train(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from felice._io import atomic_write, remove_orphans
     from felice.datasets import yin_yang_splits
     from felice.training import evaluate, export_hardware, fit, preset
 
@@ -108,11 +109,13 @@ def _train(args: argparse.Namespace) -> int:
     data = yin_yang_splits(args.n_train, args.n_val, args.n_test, seed=args.seed)
     out = Path(args.out)
     state, history = fit(config, data["train"], data["val"], out)
+    for name in ("hardware.json", "summary.json"):
+        remove_orphans(out, name)  # left by a killed run of this folder
     test = evaluate(state.network, *data["test"], config)
     export_hardware(state.network, out / "hardware.json")
     summary = {"model": args.model, "epochs": len(history), "test_accuracy": test["accuracy"],
                "test_loss": test["loss"]}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
+    atomic_write(out / "summary.json", json.dumps(summary, indent=1, allow_nan=False))
     print(f"{args.model}: test accuracy {test['accuracy']:.4f} after {len(history)} epochs; "
           f"results in {out}")
     return 0

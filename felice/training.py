@@ -22,7 +22,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -36,7 +35,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, ArrayLike, Float, Int
 
-from felice._io import atomic_write
+from felice._io import atomic_open, atomic_write, remove_orphans
 from felice._validation import check_finite, check_positive
 from felice.networks import LatencyEncoder, SpikingNetwork, simulate_fixed
 from felice.networks.mismatch import apply_mismatch
@@ -585,21 +584,51 @@ def _progress(epoch: int, epochs: int, k: int, n: int, loss: float, t0: float) -
     sys.stderr.flush()
 
 
-def save_checkpoint(path: Path, state: TrainState, meta: dict[str, Any]) -> None:
-    """Write `state` (`eqx.tree_serialise_leaves`) and `meta` (JSON) atomically."""
+CHECKPOINT_FILE = "state.eqx"
+"""The checkpoint in its folder: a JSON line (`meta`), then the serialised `TrainState`."""
+
+
+def save_checkpoint(path: str | Path, state: TrainState, meta: dict[str, Any]) -> None:
+    """Write `meta` (JSON, e.g. step and history) and `state` to `path/state.eqx` atomically.
+
+    One file, one line of strict JSON and then `eqx.tree_serialise_leaves(state)`, so
+    that a reader never pairs the weights of one epoch with the history of another.
+    """
+    path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    tmp = path / "state.eqx.tmp"
-    eqx.tree_serialise_leaves(tmp, state)
-    os.replace(tmp, path / "state.eqx")
-    (path / "meta.json.tmp").write_text(json.dumps(meta, allow_nan=False, indent=1))
-    os.replace(path / "meta.json.tmp", path / "meta.json")
+    with atomic_open(path / CHECKPOINT_FILE, "wb") as f:
+        f.write(json.dumps(meta, allow_nan=False).encode() + b"\n")
+        eqx.tree_serialise_leaves(f, state)
 
 
-def load_checkpoint(path: Path, config: TrainConfig, n_features: int = 4) -> tuple[TrainState, dict]:
-    """Read a checkpoint written by `save_checkpoint` for `config`."""
-    like = init_state(config, n_features)
-    state = eqx.tree_deserialise_leaves(path / "state.eqx", like)
-    return state, json.loads((path / "meta.json").read_text())
+def load_checkpoint(
+    path: str | Path, config: TrainConfig, n_features: int = 4
+) -> tuple[TrainState, dict[str, Any]]:
+    """Read `(state, meta)` from a checkpoint written by `save_checkpoint` for `config`.
+
+    Raises:
+        ValueError: if `path/state.eqx` is not such a checkpoint (e.g. an older layout).
+    """
+    file = Path(path) / CHECKPOINT_FILE
+    with open(file, "rb") as f:
+        try:
+            meta = json.loads(f.readline())
+        except ValueError:  # also UnicodeDecodeError
+            meta = None
+        if not isinstance(meta, dict) or not {"step", "history"} <= set(meta):
+            raise ValueError(f"{file} is not a checkpoint of this felice version; start over "
+                             "in another folder (another --out)")
+        state = eqx.tree_deserialise_leaves(f, init_state(config, n_features))
+    if int(state.step) != meta["step"]:
+        raise ValueError(f"{file}: its state is at step {int(state.step)}, its history at "
+                         f"step {meta['step']}")
+    return state, meta
+
+
+def _write_metrics(out: Path, history: list[dict[str, Any]]) -> None:
+    """`out/metrics.jsonl`, one JSON line per epoch, rewritten atomically from `history`."""
+    atomic_write(out / "metrics.jsonl", "".join(json.dumps(r, allow_nan=False) + "\n"
+                                                for r in history))
 
 
 def _fingerprint(x: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
@@ -690,8 +719,10 @@ def fit(
         train, val: `(features, labels)` arrays.
         out_dir: folder for `config.json` (the run: `config` and the size and SHA-256
             of the training and validation data), `metrics.jsonl` (one JSON line per
-            epoch, `wall_s` its duration) and `checkpoint/` (written at the end of every
-            epoch and when stopping at `max_steps`). If a checkpoint is there, training
+            epoch, `wall_s` its duration) and `checkpoint/state.eqx` (`save_checkpoint`,
+            written at the end of every epoch and when stopping at `max_steps`). Every file
+            is written atomically, so a run killed at any moment resumes with the history
+            of every epoch it finished. If a checkpoint is there, training
             resumes from it. The run must be the same: only `epochs` may change (raised
             to train on), and with it `lr_decay_steps` where both runs decay over their
             whole length (`with_cosine_decay`), so that the schedule stretches.
@@ -722,10 +753,14 @@ def fit(
         out.mkdir(parents=True, exist_ok=True)
         run = _run_description(config, (x, labels), val)
         _check_resume(out, run, steps_per_epoch)
+        for folder, name in ((out, "config.json"), (out, "metrics.jsonl"),
+                             (out / "checkpoint", CHECKPOINT_FILE)):
+            remove_orphans(folder, name)  # left by a killed run; only one run uses `out`
         atomic_write(out / "config.json", json.dumps(run, allow_nan=False, indent=1))
-        if (out / "checkpoint" / "state.eqx").exists():
+        if (out / "checkpoint" / CHECKPOINT_FILE).exists():
             state, meta = load_checkpoint(out / "checkpoint", config, n_features)
             history = meta["history"]
+            _write_metrics(out, history)  # lags by an epoch if killed after the checkpoint
     if state is None:
         state = init_state(config, n_features)
     total = config.epochs * steps_per_epoch if max_steps is None else max_steps
@@ -764,8 +799,7 @@ def fit(
         history.append(record)
         if out is not None:
             save_checkpoint(out / "checkpoint", state, {"step": step, "history": history})
-            with open(out / "metrics.jsonl", "w") as f:
-                f.writelines(json.dumps(r, allow_nan=False) + "\n" for r in history)
+            _write_metrics(out, history)
     return state, history
 
 
@@ -789,12 +823,12 @@ def hardware_parameters(network: SpikingNetwork) -> dict[str, Any]:
 
 
 def export_hardware(network: SpikingNetwork, path: str | Path) -> dict[str, Any]:
-    """Write `hardware_parameters(network)` as strict JSON (NaN/inf rejected); return it.
+    """Write `hardware_parameters(network)` as strict JSON (NaN/inf rejected) atomically;
+    return it.
 
     Raises:
         ValueError: if a parameter is not finite.
     """
     params = hardware_parameters(network)
-    text = json.dumps(params, allow_nan=False, indent=1)
-    Path(path).write_text(text)
+    atomic_write(path, json.dumps(params, allow_nan=False, indent=1))
     return params

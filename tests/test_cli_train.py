@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 from felice.cli import main
 
 ARGS = ["train", "yinyang", "--model", "fhnrs", "--hidden", "4", "--n-train", "50",

@@ -3,7 +3,13 @@
 import dataclasses
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
+import equinox as eqx
 import jax
 import numpy as np
 import pytest
@@ -17,6 +23,7 @@ from felice.training import (
     evaluate_events,
     fit,
     init_state,
+    load_checkpoint,
     save_checkpoint,
 )
 
@@ -134,3 +141,82 @@ def test_a_checkpoint_without_config_json_is_refused(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(RUN.to_json()))  # an older layout
     with pytest.raises(ValueError, match="does not describe a run of this felice version"):
         _start(tmp_path)
+
+
+# -- a run killed while it saves resumes with every finished epoch -----------------------
+
+KILLED = TrainConfig(hidden=(3,), batch_size=10, epochs=3, dt=0.5, t_max=10.0, t_late=5.0)
+
+_TRAINER = """
+import contextlib, sys, time
+from pathlib import Path
+
+import jax
+
+jax.config.update("jax_enable_x64", True)  # as in the test process (conftest)
+import felice._io
+import felice.training as training
+from felice.datasets import yin_yang
+
+folder, name, at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+real_open, writes = felice._io.atomic_open, [0]
+
+
+@contextlib.contextmanager
+def stalling_open(path, mode="w", **kwargs):
+    # the `at`-th write of `name` stalls with its content written, before the rename
+    with real_open(path, mode, **kwargs) as f:
+        yield f
+        if Path(path).name == name:
+            writes[0] += 1
+            if writes[0] == at:
+                f.flush()
+                print("saving", flush=True)
+                time.sleep(600)
+
+
+felice._io.atomic_open = training.atomic_open = stalling_open
+config = training.TrainConfig(hidden=(3,), batch_size=10, epochs=3, dt=0.5, t_max=10.0,
+                              t_late=5.0)
+training.fit(config, yin_yang(30, seed=1), yin_yang(8, seed=2), folder, progress=False)
+"""
+
+
+def _kill_while_saving(folder, name, at):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen([sys.executable, "-c", _TRAINER, str(folder), name, str(at)],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "saving"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _without_wall_time(history):
+    return [{k: v for k, v in r.items() if k != "wall_s"} for r in history]
+
+
+@pytest.mark.parametrize("name,at,epochs_saved", [
+    ("state.eqx", 2, 1),      # the checkpoint of epoch 2: epoch 1's remains, 2 is trained again
+    ("metrics.jsonl", 2, 2),  # after the checkpoint of epoch 2: metrics.jsonl lags one epoch
+])
+def test_run_killed_while_saving_resumes_with_every_finished_epoch(tmp_path, name, at,
+                                                                   epochs_saved):
+    _kill_while_saving(tmp_path, name, at)
+    assert len(list(tmp_path.rglob(f".{name}.*.tmp"))) == 1  # the stalled write
+    _, meta = load_checkpoint(tmp_path / "checkpoint", KILLED)
+    assert [r["epoch"] for r in meta["history"]] == list(range(1, epochs_saved + 1))
+    assert meta["step"] == 3 * epochs_saved
+    resumed, history = fit(KILLED, (X, LABELS), VAL, tmp_path, progress=False)
+    whole, reference = fit(KILLED, (X, LABELS), VAL, progress=False)
+    assert _without_wall_time(history) == _without_wall_time(reference)
+    assert history[:epochs_saved] == meta["history"]  # the killed run's own records
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == history
+    for a, b in zip(jax.tree_util.tree_leaves(eqx.filter(resumed, eqx.is_array)),
+                    jax.tree_util.tree_leaves(eqx.filter(whole, eqx.is_array)), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert not list(tmp_path.rglob("*.tmp"))  # the orphan was cleaned up

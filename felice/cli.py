@@ -100,10 +100,23 @@ def _train(args: argparse.Namespace) -> int:
     from felice.training import evaluate, export_hardware, fit, preset
 
     chosen = {k: v for k, v in (("lr", args.lr), ("readout", args.readout)) if v is not None}
-    config = preset(args.model, hidden=(args.hidden,), epochs=args.epochs,
-                    batch_size=args.batch_size,
-                    mismatch_bias=args.mismatch_bias, mismatch_kappa=args.mismatch_kappa,
-                    seed=args.seed, **chosen)
+    try:
+        config = preset(args.model, hidden=(args.hidden,), epochs=args.epochs,
+                        batch_size=args.batch_size,
+                        mismatch_bias=args.mismatch_bias, mismatch_kappa=args.mismatch_kappa,
+                        seed=args.seed, **chosen)
+    except ValueError as err:  # "<setting> must ...": name the argument that set it
+        setting = str(err).split(" ", 1)[0]
+        if setting not in vars(args) or setting == "model":
+            raise
+        raise ValueError(f"--{setting.replace('_', '-')}: {err}") from None
+    for flag, n in (("--n-train", args.n_train), ("--n-val", args.n_val),
+                    ("--n-test", args.n_test)):
+        if n < 1:
+            raise ValueError(f"{flag} must be a positive integer, got {flag} {n}")
+    if args.batch_size > args.n_train:
+        raise ValueError(f"--batch-size {args.batch_size} exceeds --n-train {args.n_train}: "
+                         "an epoch needs at least one full batch")
     if args.lr_schedule == "cosine":
         config = config.with_cosine_decay(args.n_train)
     data = yin_yang_splits(args.n_train, args.n_val, args.n_test, seed=args.seed)

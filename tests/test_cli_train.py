@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from felice.cli import main
 
 ARGS = ["train", "yinyang", "--model", "fhnrs", "--hidden", "4", "--n-train", "50",
@@ -40,3 +42,24 @@ def test_train_cli_writes_outputs_and_resumes(tmp_path, capsys):
     assert "lr_decay_steps: 4 → 0" in message
     assert [json.loads(l)["epoch"] for l in (out / "metrics.jsonl").read_text().splitlines()] \
         == [1, 2]
+
+
+@pytest.mark.parametrize("flag,value,expected", [
+    ("--hidden", "-3", "--hidden: hidden must be an integer >= 1, got hidden=-3"),
+    ("--hidden", "0", "--hidden: hidden must be an integer >= 1, got hidden=0"),
+    ("--epochs", "0", "--epochs: epochs must be an integer >= 1, got epochs=0"),
+    ("--batch-size", "-5", "--batch-size: batch_size must be an integer >= 1"),
+    ("--batch-size", "51", "--batch-size 51 exceeds --n-train 50"),
+    ("--lr", "nan", "--lr: lr must be finite, got lr=nan"),
+    ("--lr", "-0.1", "--lr: lr must be > 0, got lr=-0.1"),
+    ("--n-train", "0", "--n-train must be a positive integer, got --n-train 0"),
+    ("--n-val", "-1", "--n-val must be a positive integer, got --n-val -1"),
+    ("--n-test", "0", "--n-test must be a positive integer, got --n-test 0"),
+    ("--mismatch-bias", "nan", "--mismatch-bias: mismatch_bias must be finite"),
+    ("--mismatch-kappa", "-0.1", "--mismatch-kappa: mismatch_kappa must be >= 0"),
+    ("--seed", "-1", "--seed: seed must be an integer in [0, "),
+])
+def test_bad_train_arguments_are_named(tmp_path, capsys, flag, value, expected):
+    argv = [*ARGS, flag, value, "--out", str(tmp_path / "run")]
+    assert expected in _error(argv, capsys)
+    assert not (tmp_path / "run").exists()  # refused before anything was written

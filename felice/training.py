@@ -722,10 +722,10 @@ def fit(
             epoch, `wall_s` its duration) and `checkpoint/state.eqx` (`save_checkpoint`,
             written at the end of every epoch and when stopping at `max_steps`). Every file
             is written atomically, so a run killed at any moment resumes with the history
-            of every epoch it finished. If a checkpoint is there, training
-            resumes from it. The run must be the same: only `epochs` may change (raised
-            to train on), and with it `lr_decay_steps` where both runs decay over their
-            whole length (`with_cosine_decay`), so that the schedule stretches.
+            of every epoch it finished. If a checkpoint is there, training resumes from
+            it. The run must be the same: only `epochs` may change (raised to train on),
+            and with it `lr_decay_steps` where both runs decay over their whole length
+            (`with_cosine_decay`), so that the schedule stretches.
         progress: print a progress bar to stderr.
         max_steps: stop after this many steps in total (for tests and short runs).
 

@@ -149,24 +149,40 @@ def _train(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from felice._io import atomic_write, remove_orphans
     from felice.datasets import yin_yang_splits
     from felice.training import evaluate, export_hardware, fit, preset
 
     chosen = {k: v for k, v in (("lr", args.lr), ("readout", args.readout)) if v is not None}
-    config = preset(args.model, hidden=(args.hidden,), epochs=args.epochs,
-                    batch_size=args.batch_size,
-                    mismatch_bias=args.mismatch_bias, mismatch_kappa=args.mismatch_kappa,
-                    seed=args.seed, **chosen)
+    try:
+        config = preset(args.model, hidden=(args.hidden,), epochs=args.epochs,
+                        batch_size=args.batch_size,
+                        mismatch_bias=args.mismatch_bias, mismatch_kappa=args.mismatch_kappa,
+                        seed=args.seed, **chosen)
+    except ValueError as err:  # "<setting> must ...": name the argument that set it
+        setting = str(err).split(" ", 1)[0]
+        if setting not in vars(args) or setting == "model":
+            raise
+        raise ValueError(f"--{setting.replace('_', '-')}: {err}") from None
+    for flag, n in (("--n-train", args.n_train), ("--n-val", args.n_val),
+                    ("--n-test", args.n_test)):
+        if n < 1:
+            raise ValueError(f"{flag} must be a positive integer, got {flag} {n}")
+    if args.batch_size > args.n_train:
+        raise ValueError(f"--batch-size {args.batch_size} exceeds --n-train {args.n_train}: "
+                         "an epoch needs at least one full batch")
     if args.lr_schedule == "cosine":
         config = config.with_cosine_decay(args.n_train)
     data = yin_yang_splits(args.n_train, args.n_val, args.n_test, seed=args.seed)
     out = Path(args.out)
     state, history = fit(config, data["train"], data["val"], out)
+    for name in ("hardware.json", "summary.json"):
+        remove_orphans(out, name)  # left by a killed run of this folder
     test = evaluate(state.network, *data["test"], config)
     export_hardware(state.network, out / "hardware.json")
     summary = {"model": args.model, "epochs": len(history), "test_accuracy": test["accuracy"],
                "test_loss": test["loss"]}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
+    atomic_write(out / "summary.json", json.dumps(summary, indent=1, allow_nan=False))
     print(f"{args.model}: test accuracy {test['accuracy']:.4f} after {len(history)} epochs; "
           f"results in {out}")
     return 0

@@ -20,9 +20,8 @@ Weights are clipped to |w| ≤ `TrainConfig.w_max` (model current units).
 
 import dataclasses
 import functools
+import hashlib
 import json
-import math
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -36,6 +35,8 @@ import numpy as np
 import optax
 from jaxtyping import Array, ArrayLike, Float, Int
 
+from felice._io import atomic_open, atomic_write, remove_orphans
+from felice._validation import check_finite, check_positive
 from felice.networks import LatencyEncoder, SpikingNetwork, simulate_fixed
 from felice.networks.mismatch import apply_mismatch
 from felice.networks.readouts import first_spike_time, membrane_max, membrane_mean, spike_count
@@ -50,6 +51,25 @@ BIAS_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 
 READOUTS = ("max", "mean", "count", "ttfs")
 _MEMBRANE_READOUTS = {"max": membrane_max, "mean": membrane_mean}
+
+
+_MAX_SEED = 2**31 - 2  # seed + 1 seeds the mismatch key, which must fit an int32
+
+
+def _number(name: str, value: Any) -> Any:
+    """`value` if it is a real number (not a bool); else a `ValueError` naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {name}={value!r}")
+    return value
+
+
+def _integer(name: str, value: Any, low: int, high: int | None = None) -> None:
+    """Raise `ValueError` naming `name` unless `value` is an integer in [low, high]."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= low \
+        and (high is None or value <= high)
+    if not ok:
+        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {bound}, got {name}={value!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,23 +138,33 @@ class TrainConfig:
             raise ValueError(f"model must be one of {tuple(BIAS_RANGES)}, got model={self.model!r}")
         if self.readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got readout={self.readout!r}")
-        for name in ("dt", "t_max", "t_late", "lr", "w_max", "tau0", "tau1", "condition_scale",
-                     "tau_syn"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {name}={value!r}")
+        for name in ("dt", "t_max", "t_late", "readout_gain", "tau0", "tau1", "condition_scale",
+                     "w_max", "tau_syn", "lr"):
+            check_positive(name, _number(name, getattr(self, name)))
+        for name in ("ttfs_alpha", "mismatch_bias", "mismatch_kappa"):
+            check_positive(name, _number(name, getattr(self, name)), allow_zero=True)
+        if self.surrogate_slope is not None:
+            check_positive("surrogate_slope", _number("surrogate_slope", self.surrogate_slope))
+        for name in ("weight_std", "weight_mean"):
+            values = getattr(self, name)
+            if not isinstance(values, tuple) or not values:
+                raise ValueError(
+                    f"{name} must be a non-empty tuple of numbers, got {name}={values!r}")
+            for v in values:
+                _number(name, v)
+            check_finite(name, values)
+        check_positive("weight_std", self.weight_std, allow_zero=True)
         for name in ("batch_size", "epochs", "n_out"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
+            _integer(name, getattr(self, name), 1)
+        _integer("lr_decay_steps", self.lr_decay_steps, 0)
+        _integer("seed", self.seed, 0, _MAX_SEED)
+        if not isinstance(self.hidden, tuple):
+            raise ValueError(
+                f"hidden must be a tuple of positive integers, got hidden={self.hidden!r}")
+        for size in self.hidden:
+            _integer("hidden", size, 1)
         if self.t_late >= self.t_max:
             raise ValueError(f"t_late={self.t_late} must be below t_max={self.t_max}")
-        if isinstance(self.lr_decay_steps, bool) or not isinstance(self.lr_decay_steps, int) \
-                or self.lr_decay_steps < 0:
-            raise ValueError(f"lr_decay_steps must be an integer >= 0, got "
-                             f"lr_decay_steps={self.lr_decay_steps!r}")
-        if self.mismatch_bias < 0 or self.mismatch_kappa < 0:
-            raise ValueError("mismatch_bias and mismatch_kappa must be >= 0")
         get_surrogate(self.surrogate)  # validates the name
 
     @property
@@ -381,12 +411,24 @@ def _eval_batch(network: SpikingNetwork, x: Array, labels: Array, config: TrainC
     return loss_fn(network, x, labels, config)
 
 
-def _check_dataset(x: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _check_dataset(
+    x: ArrayLike, labels: ArrayLike, n_out: int, split: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """`(x, labels)` as arrays, or a `ValueError`: x must be finite with shape (n, features),
+    labels integers in [0, n_out) with shape (n,). `split` ("train ", "val ") prefixes the names."""
     x, labels = np.asarray(x), np.asarray(labels)
+    xs, ls = f"{split}x", f"{split}labels"
     if x.ndim != 2 or len(x) == 0:
-        raise ValueError(f"x must have shape (n, features) with n >= 1, got shape {x.shape}")
+        raise ValueError(f"{xs} must have shape (n, features) with n >= 1, got shape {x.shape}")
+    check_finite(xs, x)
     if labels.shape != (len(x),):
-        raise ValueError(f"labels must have shape ({len(x)},) to match x, got shape {labels.shape}")
+        raise ValueError(f"{ls} must have shape ({len(x)},) to match {xs}, got shape "
+                         f"{labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{ls} must be integers, got dtype {labels.dtype}")
+    if labels.min() < 0 or labels.max() >= n_out:
+        raise ValueError(f"{ls} must lie in [0, n_out) = [0, {n_out}), got {ls} from "
+                         f"{labels.min()} to {labels.max()}")
     return x, labels
 
 
@@ -395,7 +437,7 @@ def evaluate(
     config: TrainConfig, batch_size: int = 500,
 ) -> dict[str, float]:
     """Mean loss and accuracy over a data set (batches of `batch_size`; the last may be short)."""
-    x, labels = _check_dataset(x, labels)
+    x, labels = _check_dataset(x, labels, config.n_out)
     tot = {"loss": 0.0, "accuracy": 0.0, "hidden_spikes": 0.0}
     for a in range(0, len(x), batch_size):
         xb, yb = x[a : a + batch_size], labels[a : a + batch_size]
@@ -489,7 +531,7 @@ def evaluate_events(
         the event engine and of the fixed-step simulation used in training, and the
         fraction of samples on which the two predict the same class.
     """
-    x, labels = _check_dataset(x, labels)
+    x, labels = _check_dataset(x, labels, config.n_out)
     score_events = eqx.filter_jit(functools.partial(event_scores, max_spikes=max_spikes))
     score_fixed = eqx.filter_jit(lambda net, xb: forward(net, xb, config)[0])
     hits = hits_fixed = same = 0
@@ -542,21 +584,119 @@ def _progress(epoch: int, epochs: int, k: int, n: int, loss: float, t0: float) -
     sys.stderr.flush()
 
 
-def save_checkpoint(path: Path, state: TrainState, meta: dict[str, Any]) -> None:
-    """Write `state` (`eqx.tree_serialise_leaves`) and `meta` (JSON) atomically."""
+CHECKPOINT_FILE = "state.eqx"
+"""The checkpoint in its folder: a JSON line (`meta`), then the serialised `TrainState`."""
+
+
+def save_checkpoint(path: str | Path, state: TrainState, meta: dict[str, Any]) -> None:
+    """Write `meta` (JSON, e.g. step and history) and `state` to `path/state.eqx` atomically.
+
+    One file, one line of strict JSON and then `eqx.tree_serialise_leaves(state)`, so
+    that a reader never pairs the weights of one epoch with the history of another.
+    """
+    path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    tmp = path / "state.eqx.tmp"
-    eqx.tree_serialise_leaves(tmp, state)
-    os.replace(tmp, path / "state.eqx")
-    (path / "meta.json.tmp").write_text(json.dumps(meta, allow_nan=False, indent=1))
-    os.replace(path / "meta.json.tmp", path / "meta.json")
+    with atomic_open(path / CHECKPOINT_FILE, "wb") as f:
+        f.write(json.dumps(meta, allow_nan=False).encode() + b"\n")
+        eqx.tree_serialise_leaves(f, state)
 
 
-def load_checkpoint(path: Path, config: TrainConfig, n_features: int = 4) -> tuple[TrainState, dict]:
-    """Read a checkpoint written by `save_checkpoint` for `config`."""
-    like = init_state(config, n_features)
-    state = eqx.tree_deserialise_leaves(path / "state.eqx", like)
-    return state, json.loads((path / "meta.json").read_text())
+def load_checkpoint(
+    path: str | Path, config: TrainConfig, n_features: int = 4
+) -> tuple[TrainState, dict[str, Any]]:
+    """Read `(state, meta)` from a checkpoint written by `save_checkpoint` for `config`.
+
+    Raises:
+        ValueError: if `path/state.eqx` is not such a checkpoint (e.g. an older layout).
+    """
+    file = Path(path) / CHECKPOINT_FILE
+    with open(file, "rb") as f:
+        try:
+            meta = json.loads(f.readline())
+        except ValueError:  # also UnicodeDecodeError
+            meta = None
+        if not isinstance(meta, dict) or not {"step", "history"} <= set(meta):
+            raise ValueError(f"{file} is not a checkpoint of this felice version; start over "
+                             "in another folder (another --out)")
+        state = eqx.tree_deserialise_leaves(f, init_state(config, n_features))
+    if int(state.step) != meta["step"]:
+        raise ValueError(f"{file}: its state is at step {int(state.step)}, its history at "
+                         f"step {meta['step']}")
+    return state, meta
+
+
+def _write_metrics(out: Path, history: list[dict[str, Any]]) -> None:
+    """`out/metrics.jsonl`, one JSON line per epoch, rewritten atomically from `history`."""
+    atomic_write(out / "metrics.jsonl", "".join(json.dumps(r, allow_nan=False) + "\n"
+                                                for r in history))
+
+
+def _fingerprint(x: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Size and SHA-256 of a data set (features as float32, as trained on; labels as int64)."""
+    digest = hashlib.sha256()
+    for a in (np.ascontiguousarray(x, np.float32), np.ascontiguousarray(labels, np.int64)):
+        digest.update(repr(a.shape).encode())
+        digest.update(a.tobytes())
+    return {"n": int(len(x)), "n_features": int(x.shape[1]), "sha256": digest.hexdigest()}
+
+
+def _run_description(
+    config: TrainConfig, train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray] | None,
+) -> dict[str, Any]:
+    """What a run is: its configuration (the lr schedule included) and the data it sees."""
+    return {"config": config.to_json(), "train": _fingerprint(*train),
+            "val": None if val is None else _fingerprint(*val)}
+
+
+def _data_change(split: str, old: dict | None, new: dict | None) -> str:
+    if old is None or new is None:
+        old_n, new_n = ("none" if d is None else f"{d['n']} samples" for d in (old, new))
+        return f"{split} data: {old_n} → {new_n}"
+    if old["n"] != new["n"]:
+        return f"{split} data: {old['n']} → {new['n']} samples"
+    if old["n_features"] != new["n_features"]:
+        return f"{split} data: {old['n_features']} → {new['n_features']} features"
+    return (f"{split} data: same size, other samples (sha256 {old['sha256'][:12]}… → "
+            f"{new['sha256'][:12]}…)")
+
+
+def _run_changes(old: dict[str, Any], new: dict[str, Any], steps_per_epoch: int) -> list[str]:
+    """How run description `new` differs from `old`, as "name: old → new" lines.
+
+    `epochs` may change; `lr_decay_steps` only where both runs decay over their whole
+    length (epochs × steps_per_epoch, as `with_cosine_decay` sets it), so that a longer
+    run stretches its schedule.
+    """
+    a, b = old["config"], new["config"]
+    stretched = all(c.get("lr_decay_steps") == c.get("epochs") * steps_per_epoch for c in (a, b))
+    changes = [f"{k}: {a.get(k)!r} → {b.get(k)!r}" for k in sorted(set(a) | set(b))
+               if k != "epochs" and a.get(k) != b.get(k)
+               and not (k == "lr_decay_steps" and stretched)]
+    changes += [_data_change(split, old[split], new[split]) for split in ("train", "val")
+                if old[split] != new[split]]
+    return changes
+
+
+def _check_resume(out: Path, run: dict[str, Any], steps_per_epoch: int) -> None:
+    """Raise `ValueError` unless folder `out` is empty of runs or holds this run."""
+    cfg_file, restart = out / "config.json", "or start over in another folder (another --out)"
+    if not cfg_file.exists():
+        if (out / "checkpoint").exists():
+            raise ValueError(f"{out} holds a checkpoint but no config.json, so what it was "
+                             f"trained with is unknown; delete {out / 'checkpoint'} {restart}")
+        return
+    saved = json.loads(cfg_file.read_text())
+    if not isinstance(saved, dict) or set(saved) != set(run):
+        raise ValueError(f"{cfg_file} does not describe a run of this felice version (keys "
+                         f"{sorted(run)}); {restart}")
+    changes = _run_changes(saved, run, steps_per_epoch)
+    if changes:
+        raise ValueError(
+            f"{out} holds a run with a different configuration ({'; '.join(changes)}): resume "
+            f"it with the settings it was started with (only epochs may change, and with them "
+            f"a cosine decay over the whole run), {restart}"
+        )
 
 
 def fit(
@@ -577,19 +717,30 @@ def fit(
     Args:
         config: the hyperparameters.
         train, val: `(features, labels)` arrays.
-        out_dir: folder for `config.json`, `metrics.jsonl` (one JSON line per
-            epoch, `wall_s` its duration) and `checkpoint/` (written at the end of every epoch and when
-            stopping at `max_steps`). If a checkpoint is there, training resumes from
-            it (the config must match, except `epochs`, which may be raised, and
-            `lr_decay_steps`, so that a cosine schedule can be stretched over the
-            longer run).
+        out_dir: folder for `config.json` (the run: `config` and the size and SHA-256
+            of the training and validation data), `metrics.jsonl` (one JSON line per
+            epoch, `wall_s` its duration) and `checkpoint/state.eqx` (`save_checkpoint`,
+            written at the end of every epoch and when stopping at `max_steps`). Every file
+            is written atomically, so a run killed at any moment resumes with the history
+            of every epoch it finished. If a checkpoint is there, training resumes from
+            it. The run must be the same: only `epochs` may change (raised to train on),
+            and with it `lr_decay_steps` where both runs decay over their whole length
+            (`with_cosine_decay`), so that the schedule stretches.
         progress: print a progress bar to stderr.
         max_steps: stop after this many steps in total (for tests and short runs).
 
     Returns:
         The final `TrainState` and the list of per-epoch metrics.
+
+    Raises:
+        ValueError: for bad settings or data; if `out_dir` holds another run (the
+            message lists what changed, old → new) or a checkpoint without `config.json`.
     """
-    x, labels = _check_dataset(*train)
+    if max_steps is not None:
+        _integer("max_steps", max_steps, 0)
+    x, labels = _check_dataset(*train, config.n_out, "train ")
+    if val is not None:
+        val = _check_dataset(*val, config.n_out, "val ")
     x = x.astype(np.float32)
     n_features = x.shape[1]
     steps_per_epoch = len(x) // config.batch_size
@@ -600,19 +751,16 @@ def fit(
     state = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        cfg_file = out / "config.json"
-        if cfg_file.exists():
-            saved = TrainConfig.from_json(json.loads(cfg_file.read_text()))
-            if dataclasses.replace(saved, epochs=config.epochs,
-                                   lr_decay_steps=config.lr_decay_steps) != config:
-                raise ValueError(
-                    f"{out} holds a run with a different configuration (only `epochs` and "
-                    "`lr_decay_steps` may change on resume); use another folder"
-                )
-        cfg_file.write_text(json.dumps(config.to_json(), indent=1))
-        if (out / "checkpoint" / "state.eqx").exists():
+        run = _run_description(config, (x, labels), val)
+        _check_resume(out, run, steps_per_epoch)
+        for folder, name in ((out, "config.json"), (out, "metrics.jsonl"),
+                             (out / "checkpoint", CHECKPOINT_FILE)):
+            remove_orphans(folder, name)  # left by a killed run; only one run uses `out`
+        atomic_write(out / "config.json", json.dumps(run, allow_nan=False, indent=1))
+        if (out / "checkpoint" / CHECKPOINT_FILE).exists():
             state, meta = load_checkpoint(out / "checkpoint", config, n_features)
             history = meta["history"]
+            _write_metrics(out, history)  # lags by an epoch if killed after the checkpoint
     if state is None:
         state = init_state(config, n_features)
     total = config.epochs * steps_per_epoch if max_steps is None else max_steps
@@ -651,8 +799,7 @@ def fit(
         history.append(record)
         if out is not None:
             save_checkpoint(out / "checkpoint", state, {"step": step, "history": history})
-            with open(out / "metrics.jsonl", "w") as f:
-                f.writelines(json.dumps(r, allow_nan=False) + "\n" for r in history)
+            _write_metrics(out, history)
     return state, history
 
 
@@ -676,12 +823,12 @@ def hardware_parameters(network: SpikingNetwork) -> dict[str, Any]:
 
 
 def export_hardware(network: SpikingNetwork, path: str | Path) -> dict[str, Any]:
-    """Write `hardware_parameters(network)` as strict JSON (NaN/inf rejected); return it.
+    """Write `hardware_parameters(network)` as strict JSON (NaN/inf rejected) atomically;
+    return it.
 
     Raises:
         ValueError: if a parameter is not finite.
     """
     params = hardware_parameters(network)
-    text = json.dumps(params, allow_nan=False, indent=1)
-    Path(path).write_text(text)
+    atomic_write(path, json.dumps(params, allow_nan=False, indent=1))
     return params

@@ -115,7 +115,7 @@ def test_config_validation():
         TrainConfig(model="lif")
     with pytest.raises(ValueError, match="readout"):
         TrainConfig(readout="softmax")
-    with pytest.raises(ValueError, match="dt must be a positive number"):
+    with pytest.raises(ValueError, match="dt must be > 0"):
         TrainConfig(dt=-1.0)
     with pytest.raises(ValueError, match="batch_size"):
         fit(TrainConfig(batch_size=1000), DATA["train"], progress=False)

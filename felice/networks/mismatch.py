@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import PRNGKeyArray
 
+from felice._validation import check_positive
 from felice.networks.network import SpikingNetwork, per_neuron
 from felice.neuron_models import FHNRS, BistableCircuit, NeuronModel
 
@@ -36,6 +37,9 @@ def apply_mismatch(
 
     Returns:
         The mismatched network (same structure, per-neuron neuron parameters).
+
+    Raises:
+        ValueError: if sigma_bias or sigma_kappa is negative or not finite.
     """
     m = mismatch_neurons(network.neuron, network.n_neurons, key, sigma_bias=sigma_bias,
                          sigma_kappa=sigma_kappa)
@@ -54,11 +58,12 @@ def mismatch_neurons(
 
     Returns:
         The population model with per-neuron parameters (unit fields unchanged).
+
+    Raises:
+        ValueError: if sigma_bias or sigma_kappa is negative or not finite.
     """
-    if sigma_bias < 0 or sigma_kappa < 0:
-        raise ValueError(
-            f"sigma_bias and sigma_kappa must be >= 0, got {sigma_bias!r}, {sigma_kappa!r}"
-        )
+    check_positive("sigma_bias", sigma_bias, allow_zero=True)
+    check_positive("sigma_kappa", sigma_kappa, allow_zero=True)
     m = per_neuron(model, n)
     k_bias, k_kappa = jax.random.split(key)
     dtype = m.dtype

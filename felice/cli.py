@@ -164,10 +164,6 @@ def _train(args: argparse.Namespace) -> int:
         if setting not in vars(args) or setting == "model":
             raise
         raise ValueError(f"--{setting.replace('_', '-')}: {err}") from None
-    for flag, n in (("--n-train", args.n_train), ("--n-val", args.n_val),
-                    ("--n-test", args.n_test)):
-        if n < 1:
-            raise ValueError(f"{flag} must be a positive integer, got {flag} {n}")
     if args.batch_size > args.n_train:
         raise ValueError(f"--batch-size {args.batch_size} exceeds --n-train {args.n_train}: "
                          "an epoch needs at least one full batch")

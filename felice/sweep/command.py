@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from felice._validation import check_positive
+
 METRICS = ("rate", "count", "regime")
 
 
@@ -55,6 +57,11 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     from felice.sweep import RegimeFromSpikes, SpikeCount, SpikeRate, grid, sweep
     from felice.sweep.plot import plot_fi_curve, plot_heatmap, plot_regime_map
 
+    check_positive("--t1", args.t1)
+    check_positive("--t-start", args.t_start, allow_zero=True)
+    if not args.t_start < args.t1:
+        raise ValueError(f"--t-start must be < --t1 (the counting window [t_start, t1) would "
+                         f"be empty), got --t-start={args.t_start}, --t1={args.t1}")
     axes = dict(parse_axis(t) for t in args.grid)
     make = dict(rate=SpikeRate(args.t_start), count=SpikeCount(args.t_start),
                 regime=RegimeFromSpikes(args.t_start))

@@ -19,10 +19,12 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import ArrayLike, Float
 
+from felice._validation import check_positive
 from felice.networks.network import per_neuron
 from felice.neuron_models.base import NeuronModel
 from felice.simulation import Status, simulate
 from felice.simulation.result import STATUS_MESSAGES
+from felice.sweep.metrics import check_window
 from felice.sweep.space import check_points
 from felice.sweep.store import ChunkStore
 from felice.sweep.table import SweepTable
@@ -193,7 +195,8 @@ def sweep(
         A `SweepTable` with the parameter columns and the metric columns, in point order.
 
     Raises:
-        ValueError: for invalid points, parameters, metrics, chunk sizes or a foreign folder.
+        ValueError: for invalid points, parameters, metrics, chunk sizes or a foreign folder,
+            or a metric's counting window `t_start` not before `t1`; all checked before any solve.
         RuntimeError: when a chunk's simulation failed (its status names the cause).
     """
     pts = check_points(points)
@@ -202,6 +205,10 @@ def sweep(
         _parse_name(model, name)
     if not metrics:
         raise ValueError("metrics must name at least one metric, got metrics={}")
+    if t1 is not None:
+        check_positive("t1", t1)
+    for name, metric in metrics.items():
+        check_window(name, metric, t1)
     if model._population_size() is not None:
         raise ValueError("model must have shared (scalar) parameters: the sweep makes the "
                          f"population, got {model._population_size()} neurons")

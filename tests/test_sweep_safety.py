@@ -1,0 +1,54 @@
+"""felice.sweep safety: every bad configuration is refused before any solve."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import felice
+from felice.cli import main
+from felice.simulation.result import SimulationResult
+from felice.sweep import RegimeFromSpikes, SpikeCount, SpikeRate
+
+jax.config.update("jax_enable_x64", True)
+
+FHN = felice.FHNRS(dtype=jnp.float64)
+
+
+def _never_called(model, n):
+    raise AssertionError("a solve started")
+
+
+def _result(t1):
+    st = jnp.asarray([[10.0, 20.0, jnp.inf]])
+    return SimulationResult(ts=None, ys=None, spike_times=st, spike_counts=jnp.asarray([2]),
+                            y1=jnp.zeros((1, 2)), t1=jnp.asarray(t1), n_steps=jnp.asarray(0),
+                            n_accepted=jnp.asarray(0), status=jnp.asarray(0))
+
+
+@pytest.mark.parametrize("metric", [SpikeRate(200.0), SpikeCount(200.0), RegimeFromSpikes(200.0)])
+def test_window_starting_after_t1_is_refused(metric):
+    # Before the fix the window [200, 150) was empty: rate 0 and REST for a spiking neuron.
+    with pytest.raises(ValueError, match=r"t_start must be < t1, got t_start=200.0, t1=150.0"):
+        felice.sweep(FHN, {"I_app": [-0.5]}, {"m": metric}, t1=150.0, y0=_never_called)
+    with pytest.raises(ValueError, match="needs a simulation"):
+        felice.sweep(FHN, {"I_app": [-0.5]}, {"m": metric}, t1=None)
+    with pytest.raises(ValueError, match="t_start must be < t1"):
+        metric(None, _result(150.0))
+    assert np.asarray(type(metric)(0.0)(None, _result(150.0))).shape == (1,)
+
+
+def test_window_start_must_be_finite_and_non_negative():
+    for cls in (SpikeRate, SpikeCount, RegimeFromSpikes):
+        with pytest.raises(ValueError, match="t_start must be >= 0"):
+            cls(-1.0)
+        with pytest.raises(ValueError, match="t_start must be finite"):
+            cls(float("nan"))
+    with pytest.raises(ValueError, match="t_start must be < t1"):
+        felice.sweep.fi_curve(FHN, [0.0], t1=100.0, t_start=100.0)
+
+
+def test_cli_refuses_t_start_after_t1(tmp_path):
+    with pytest.raises(ValueError, match=r"--t-start must be < --t1.*--t-start=200.0, --t1=150.0"):
+        main(["sweep", "--grid", "I_app=-0.5", "--t1", "150", "--out", str(tmp_path / "t.csv")])
+    assert not (tmp_path / "t.csv").exists()

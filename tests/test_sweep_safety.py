@@ -52,3 +52,25 @@ def test_cli_refuses_t_start_after_t1(tmp_path):
     with pytest.raises(ValueError, match=r"--t-start must be < --t1.*--t-start=200.0, --t1=150.0"):
         main(["sweep", "--grid", "I_app=-0.5", "--t1", "150", "--out", str(tmp_path / "t.csv")])
     assert not (tmp_path / "t.csv").exists()
+
+
+@pytest.mark.parametrize("model, name, bad, message", [
+    (FHN, "C", -1.0, "C must be > 0, got C=-1.0"),
+    (FHN, "g", -1.0, "g must be >= 0, got g=-1.0"),
+    (FHN, "tau_syn", 0.0, "tau_syn must be > 0, got tau_syn=0.0"),
+    (FHN, "tau[1]", -5.0, "tau must be >= 0"),
+    (felice.WereRabbit(dtype=jnp.float64), "alpha", -0.5, "alpha must be > 0, got alpha=-0.5"),
+    (felice.Boomerang(dtype=jnp.float64), "rho", 0.0, "rho must be > 0, got rho=0.0"),
+])
+def test_swept_values_pass_the_model_constructor_checks(model, name, bad, message):
+    # Before the fix these values went straight into the population: C = -1 and g = -1
+    # simulated (0 spikes), tau_syn = 0 failed as "increase max_steps".
+    good = float(np.asarray(getattr(model, name.split("[")[0])).reshape(-1)[-1])
+    values = np.array([good, good, good, bad, good])
+    with pytest.raises(ValueError) as info:
+        felice.sweep(model, {name: values}, {"n": SpikeCount(0.0)}, t1=10.0, y0=_never_called)
+    text = str(info.value)
+    assert text.startswith(f"sweep point 3 ({name}={bad!r}): ") and message in text
+    # The same value given to the constructor is refused with the same message.
+    with pytest.raises(ValueError, match=message.split(",")[0]):
+        felice.sweep.run._rebuild(felice.sweep.chunk_model(model, {name: [bad]}, 1))

@@ -7,6 +7,8 @@ The per-point parameter arrays of a chunk are laid out over all visible devices 
 `NamedSharding` over the sweep axis; XLA partitions the solve and the metrics.
 """
 
+import dataclasses
+import inspect
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -104,6 +106,43 @@ def chunk_model(
     return eqx.tree_at(lambda m: [getattr(m, k) for k in new], base, list(new.values()))
 
 
+def _rebuild(model: NeuronModel) -> NeuronModel:
+    """`model` built again through its own constructor, which runs every parameter check."""
+    accepted = inspect.signature(type(model)).parameters
+    kwargs = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)
+              if f.name in accepted}
+    if "dtype" in accepted:
+        kwargs["dtype"] = model.dtype
+    return type(model)(**kwargs)
+
+
+def _check_swept_values(model: NeuronModel, pts: Mapping[str, np.ndarray]) -> None:
+    """Raise `ValueError` naming the first sweep point that the model's constructor refuses.
+
+    The sweep writes values straight into the population, past the constructor; so the
+    whole population is rebuilt once through it (C ≤ 0, g < 0, τ_syn ≤ 0, ... are refused
+    there), and only when that fails is the first bad point found by bisection.
+    """
+
+    def error(lo: int, hi: int) -> ValueError | None:
+        try:
+            _rebuild(chunk_model(model, {k: v[lo:hi] for k, v in pts.items()}, hi - lo))
+        except ValueError as e:
+            return e
+        return None
+
+    n = next(iter(pts.values())).size
+    if error(0, n) is None:
+        return
+    good, bad = 0, n  # the first `good` points pass, the first `bad` points fail
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        good, bad = (good, mid) if error(0, mid) else (mid, bad)
+    i = bad - 1
+    point = ", ".join(f"{k}={float(v[i])!r}" for k, v in pts.items())
+    raise ValueError(f"sweep point {i} ({point}): {error(i, i + 1)}")
+
+
 def auto_chunk_size(
     n_points: int, model: NeuronModel, simulate_kwargs: Mapping, devices: list
 ) -> int:
@@ -195,8 +234,10 @@ def sweep(
         A `SweepTable` with the parameter columns and the metric columns, in point order.
 
     Raises:
-        ValueError: for invalid points, parameters, metrics, chunk sizes or a foreign folder,
-            or a metric's counting window `t_start` not before `t1`; all checked before any solve.
+        ValueError: for invalid points (each must pass the model constructor's checks;
+            the message names the point index, parameter and value), parameters, metrics,
+            chunk sizes, a foreign folder, or a metric's counting window `t_start` not
+            before `t1`; all checked before any solve.
         RuntimeError: when a chunk's simulation failed (its status names the cause).
     """
     pts = check_points(points)
@@ -212,6 +253,7 @@ def sweep(
     if model._population_size() is not None:
         raise ValueError("model must have shared (scalar) parameters: the sweep makes the "
                          f"population, got {model._population_size()} neurons")
+    _check_swept_values(model, pts)
     n_points = next(iter(pts.values())).size
     devices = list(jax.devices() if devices is None else devices)
     n_dev = len(devices)

@@ -316,6 +316,44 @@ def test_nonfinite_values_are_written_as_strings(tmp_path, three_runs):
         load_results(tmp_path / "bad.json")
 
 
+_STALLED_WRITER = """
+import os, sys, time
+import jax.numpy as jnp
+from felice.pipeline.manifest import save_results
+from felice.pipeline.readout import Readout, Readouts
+
+def stall(fd):  # the data is written, the rename not yet done: kill here
+    print("in write", flush=True)
+    time.sleep(60)
+
+os.fsync = stall
+r = Readouts((Readout(value=jnp.arange(3.0), unit="V", name="V", status=jnp.asarray(0)),))
+save_results(sys.argv[1], r, {"run": "new"})
+"""
+
+
+def test_killed_save_results_leaves_the_old_file(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from felice.pipeline.readout import Readout, Readouts
+
+    old = Readouts((Readout(value=jnp.arange(2.0), unit="A", name="I", status=jnp.asarray(0)),))
+    path = save_results(tmp_path / "r.json", old, {"run": "old"})
+    proc = subprocess.Popen([sys.executable, "-c", _STALLED_WRITER, str(path)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "in write"  # before: no fsync, no stall
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    loaded, info = load_results(path)
+    assert info == {"run": "old"} and loaded.names == ("I",)
+
+
 # -- errors ----------------------------------------------------------------------------
 
 

@@ -74,3 +74,17 @@ def test_swept_values_pass_the_model_constructor_checks(model, name, bad, messag
     # The same value given to the constructor is refused with the same message.
     with pytest.raises(ValueError, match=message.split(",")[0]):
         felice.sweep.run._rebuild(felice.sweep.chunk_model(model, {name: [bad]}, 1))
+
+
+def test_opening_a_results_folder_removes_orphan_temporaries(tmp_path):
+    from felice.sweep.store import ChunkStore
+
+    store = ChunkStore(tmp_path, {"a": 1})
+    store.save(0, {"x": np.arange(3)})
+    orphans = [tmp_path / ".chunk_000001.npz.k2j3.tmp", tmp_path / ".sweep.json.abc.tmp"]
+    keep = [tmp_path / ".notes.txt.abc.tmp", tmp_path / "chunk_000000.npz"]
+    for p in orphans + keep[:1]:
+        p.write_bytes(b"partial")
+    again = ChunkStore(tmp_path, {"a": 1})  # what a rerun after a kill does
+    assert not any(p.exists() for p in orphans) and all(p.exists() for p in keep)
+    np.testing.assert_array_equal(again.load(0)["x"], np.arange(3))

@@ -16,6 +16,7 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
+from felice._io import atomic_write
 from felice.pipeline.emitter import Emitter
 from felice.pipeline.field import Field
 from felice.pipeline.pipeline import Pipeline
@@ -139,8 +140,8 @@ def save_results(path: str | Path, readouts: Readouts, manifest: dict[str, Any])
 
     Values are written as Python floats (exact for float32 and float64) with their
     dtype and shape, so `load_results` returns identical arrays. The file is
-    written to a temporary name and renamed, so an interruption never leaves a
-    half-written file.
+    written atomically (`felice._io.atomic_write`: temporary file, fsync, rename), so
+    an interruption never leaves a half-written file.
     """
     path = Path(path)
     data = {
@@ -155,10 +156,7 @@ def save_results(path: str | Path, readouts: Readouts, manifest: dict[str, Any])
             for name, r in readouts.items.items()
         },
     }
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(dumps(data))
-    tmp.replace(path)
-    return path
+    return atomic_write(path, dumps(data))
 
 
 def load_results(path: str | Path) -> tuple[Readouts, dict[str, Any]]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from felice._io import atomic_savefig
 from felice._validation import check_positive
 
 METRICS = ("rate", "count", "regime")
@@ -169,6 +170,6 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             fig, _ = plot_regime_map(table, x[0], x[1])
         else:
             fig, _ = plot_heatmap(table, x[0], x[1], names[0])
-        fig.savefig(args.plot, dpi=120, bbox_inches="tight")
+        atomic_savefig(fig, args.plot, dpi=120, bbox_inches="tight")
         print(f"figure → {Path(args.plot)}")
     return 0

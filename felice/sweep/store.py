@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from felice._io import atomic_open
+from felice._io import atomic_open, remove_orphans
 
 CONFIG_FILE = "sweep.json"
 
@@ -22,13 +22,18 @@ class ChunkStore:
     """A results folder: `sweep.json` (configuration and hash) and `chunk_XXXXXX.npz` files.
 
     Opening a folder that holds another configuration raises `ValueError` unless
-    `overwrite`, which deletes its chunk files and starts over.
+    `overwrite`, which deletes its chunk files and starts over. Opening a folder
+    deletes the temporary files that a killed sweep left there (`.chunk_*.npz.*.tmp`),
+    so only one sweep may use a folder at a time.
     """
 
     def __init__(self, folder: str | os.PathLike, description: dict, *, overwrite: bool = False):
         self.folder = Path(folder)
         self.hash = config_hash(description)
         self.folder.mkdir(parents=True, exist_ok=True)
+        # Temporary files of writers killed earlier (one sweep per folder at a time).
+        for name in (CONFIG_FILE, "chunk_*.npz"):
+            remove_orphans(self.folder, name)
         config = self.folder / CONFIG_FILE
         if config.exists():
             old = json.loads(config.read_text()).get("hash")

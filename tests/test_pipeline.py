@@ -306,6 +306,30 @@ def test_manifest_round_trip_and_strict_json(three_runs, tmp_path):
         manifest(pipeline, emitter, seed=7)["config_hash"]
 
 
+def test_config_hash_of_a_function_input_is_its_code_not_its_address():
+    from felice.inputs import FunctionCurrent
+
+    pipeline = Pipeline(("voltage",), source=Source(V_dd=V_DD))
+    model = FHNRS(dtype=F64)
+
+    def info(fn):
+        return manifest(pipeline, Emitter(model, t1=10.0, inputs=FunctionCurrent(fn)))
+
+    # Before: the static fn went in as its repr "<function <lambda> at 0x...>".
+    a, b = info(lambda t: 0 * t + 0.1), info(lambda t: 0 * t + 0.1)
+    assert a["config_hash"] == b["config_hash"] and "0x" not in json.dumps(a)
+    assert info(lambda t: 0 * t + 0.2)["config_hash"] != a["config_hash"]
+
+    class Opaque:  # no fields to describe it by: refused rather than hashed by address
+        __slots__ = ()
+
+        def __call__(self, t):
+            return 0 * t
+
+    with pytest.raises(ValueError, match="cannot describe"):
+        info(Opaque())
+
+
 def test_nonfinite_values_are_written_as_strings(tmp_path, three_runs):
     pipeline, runs = three_runs
     emitter, r = runs["WereRabbit"]

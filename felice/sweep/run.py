@@ -21,6 +21,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import ArrayLike, Float
 
+from felice._describe import describe
 from felice._validation import check_positive
 from felice.networks.network import per_neuron
 from felice.neuron_models.base import NeuronModel
@@ -165,24 +166,6 @@ def auto_chunk_size(
     return max(n_dev, -(-size // n_dev) * n_dev)
 
 
-def _describe(obj: Any) -> Any:
-    """A stable description for the configuration hash (no memory addresses)."""
-    if eqx.is_array(obj) or isinstance(obj, np.ndarray):
-        a = np.asarray(obj)
-        return {"shape": list(a.shape), "dtype": str(a.dtype), "data": a.ravel().tolist()}
-    if isinstance(obj, eqx.Module):
-        leaves, treedef = jax.tree_util.tree_flatten(obj)
-        return {"type": type(obj).__qualname__, "tree": str(treedef),
-                "leaves": [_describe(x) for x in leaves]}
-    if callable(obj):
-        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
-    if isinstance(obj, Mapping):
-        return {str(k): _describe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_describe(x) for x in obj]
-    return obj if isinstance(obj, (int, float, str, bool, type(None))) else repr(obj)
-
-
 def _progress(done: int, total: int) -> None:
     bar = "#" * (25 * done // total)
     end = "\n" if done == total else ""
@@ -223,7 +206,10 @@ def sweep(
             last point, which are dropped.
         folder: results folder for resuming: each finished chunk is written there
             atomically with the configuration hash and skipped when the same sweep is
-            run again. A folder of another configuration raises `ValueError`.
+            run again. A folder of another configuration raises `ValueError`. The hash
+            covers the model, points, metrics, `y0` and options by value (functions by
+            their code, closure values and defaults: `felice._describe`); an option that
+            cannot be described deterministically raises `ValueError`.
         overwrite: delete the results of another configuration in `folder` and start over.
         devices: JAX devices to shard each chunk over (default: all `jax.devices()`).
         progress: print a progress bar over chunks on stderr.
@@ -270,9 +256,8 @@ def sweep(
 
     store = None
     if folder is not None:
-        description = dict(model=_describe(model), points=_describe(pts),
-                           metrics=_describe(dict(metrics)), t1=t1, y0=_describe(y0),
-                           chunk_size=chunk_size, simulate=_describe(simulate_kwargs))
+        description = describe(dict(model=model, points=pts, metrics=dict(metrics), t1=t1,
+                                    y0=y0, chunk_size=chunk_size, simulate=simulate_kwargs))
         store = ChunkStore(folder, description, overwrite=overwrite)
 
     parts: list[dict[str, np.ndarray]] = []

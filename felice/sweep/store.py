@@ -1,21 +1,15 @@
 """Resumable storage of a sweep: one atomically written file per finished chunk."""
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 
+from felice._describe import config_hash
 from felice._io import atomic_open, remove_orphans
 
 CONFIG_FILE = "sweep.json"
-
-
-def config_hash(description: dict) -> str:
-    """SHA-256 of a JSON description of the sweep (keys sorted)."""
-    text = json.dumps(description, sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class ChunkStore:
@@ -28,6 +22,7 @@ class ChunkStore:
     """
 
     def __init__(self, folder: str | os.PathLike, description: dict, *, overwrite: bool = False):
+        """Open (or create) `folder` for the sweep `description` (`felice._describe.describe`)."""
         self.folder = Path(folder)
         self.hash = config_hash(description)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -47,7 +42,7 @@ class ChunkStore:
                 for f in self.folder.glob("chunk_*.npz"):
                     f.unlink()
         payload = json.dumps({"hash": self.hash, "config": description}, indent=1,
-                             sort_keys=True, default=repr).encode()
+                             sort_keys=True, allow_nan=False).encode()
         with atomic_open(config, "wb") as f:
             f.write(payload)
 

@@ -77,3 +77,31 @@ def test_cli_sweep_writes_a_table_and_resumes(tmp_path, capsys):
         main([*args[:-4], "--t1", "400", "--out", str(tmp_path / "u.csv")])
     with pytest.raises(ValueError, match="--metrics"):
         main([*args, "--metrics", "energy"])
+
+
+def test_cli_regime_uses_the_iv_classifier_for_bistable_models(tmp_path):
+    # WereRabbit at its defaults is bistable; with σ = 0 it is not (tests/test_sweep.py).
+    # Before: `regime` was always the spike classifier, which calls every point REST.
+    from felice import WereRabbit
+    from felice.sweep import Regime
+
+    sigma = float(WereRabbit().sigma)
+    out = tmp_path / "wr.csv"
+    for metric in ("regime", "regime-iv"):
+        assert main(["sweep", "--model", "wererabbit", "--grid", f"sigma=0,{sigma!r}",
+                     "--metrics", metric, "--out", str(out), "--plot",
+                     str(tmp_path / "wr.png")]) == 0
+        table = SweepTable.from_csv(out)
+        np.testing.assert_array_equal(table[metric] == Regime.BISTABLE, [False, True])
+
+
+def test_sweep_plots_are_titled_by_what_was_swept():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from felice.sweep import plot_fi_curve
+
+    table = SweepTable({"sigma": np.array([0.0, 0.1]), "regime": np.array([0, 3])}, ["sigma"])
+    _, ax = plot_fi_curve(table, x="sigma", y="regime")
+    assert ax.get_title() == "regime against sigma"  # before: "f–I curve" whatever was swept
+    assert [t.get_text() for t in ax.get_yticklabels()][3] == "bistable"

@@ -9,7 +9,8 @@ import numpy as np
 from felice._io import atomic_savefig
 from felice._validation import check_positive
 
-METRICS = ("rate", "count", "regime")
+METRICS = ("rate", "count", "regime", "regime-spikes", "regime-iv")
+_REGIMES = ("regime", "regime-spikes", "regime-iv")
 
 
 def _number(text: str, field: str) -> float:
@@ -98,7 +99,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--t1", type=float, default=1000.0, help="simulation length (model units)")
     p.add_argument("--t-start", type=float, default=200.0,
                    help="start of the counting window (model units)")
-    p.add_argument("--metrics", default="rate,count,regime", help=f"any of {','.join(METRICS)}")
+    p.add_argument("--metrics", default="rate,count,regime",
+                   help=f"any of {','.join(METRICS)}; regime-spikes classifies the simulated "
+                        "spikes, regime-iv the I-V curves and equilibria (no simulation); "
+                        "regime is regime-iv for wererabbit and boomerang (bistable: their "
+                        "spikes alone read as rest), regime-spikes for fhnrs")
     p.add_argument("--max-spikes", type=int, default=128)
     p.add_argument("--chunk-size", type=int, default=None)
     p.add_argument("--folder", default=None, help="results folder: resume an interrupted sweep")
@@ -140,23 +145,26 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
-    from felice.neuron_models import get_model
-    from felice.sweep import RegimeFromSpikes, SpikeCount, SpikeRate, grid, sweep
+    from felice.neuron_models import BistableCircuit, get_model
+    from felice.sweep import RegimeFromIV, RegimeFromSpikes, SpikeCount, SpikeRate, grid, sweep
     from felice.sweep.plot import plot_fi_curve, plot_heatmap, plot_regime_map
 
     _check_arguments(args)
     axes = parse_grid(args.grid)
     names = parse_metrics(args.metrics)
-    make = dict(rate=SpikeRate(args.t_start), count=SpikeCount(args.t_start),
-                regime=RegimeFromSpikes(args.t_start))
     try:
         model = get_model(args.model, dtype=jnp.float64)
     except ValueError as err:
         raise ValueError(f"--model: {err}") from None
-    table = sweep(model, grid(**axes),
-                  {m: make[m] for m in names}, t1=args.t1, chunk_size=args.chunk_size,
-                  folder=args.folder, overwrite=args.overwrite, max_spikes=args.max_spikes,
-                  progress=True)
+    make = {"rate": SpikeRate(args.t_start), "count": SpikeCount(args.t_start),
+            "regime-spikes": RegimeFromSpikes(args.t_start), "regime-iv": RegimeFromIV()}
+    make["regime"] = make["regime-iv" if isinstance(model, BistableCircuit) else "regime-spikes"]
+    metrics = {m: make[m] for m in names}
+    # Only I-V metrics: nothing to simulate.
+    simulate = any(not isinstance(f, RegimeFromIV) for f in metrics.values())
+    table = sweep(model, grid(**axes), metrics, t1=args.t1 if simulate else None,
+                  chunk_size=args.chunk_size, folder=args.folder, overwrite=args.overwrite,
+                  max_spikes=args.max_spikes, progress=True)
     table.to_csv(args.out)
     print(f"{len(table)} points → {args.out}")
     if args.plot:
@@ -166,8 +174,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         x = list(axes)
         if len(x) == 1:
             fig, _ = plot_fi_curve(table, x=x[0], y=names[0])
-        elif names[0] == "regime":
-            fig, _ = plot_regime_map(table, x[0], x[1])
+        elif names[0] in _REGIMES:
+            fig, _ = plot_regime_map(table, x[0], x[1], column=names[0])
         else:
             fig, _ = plot_heatmap(table, x[0], x[1], names[0])
         atomic_savefig(fig, args.plot, dpi=120, bbox_inches="tight")

@@ -306,6 +306,30 @@ def test_manifest_round_trip_and_strict_json(three_runs, tmp_path):
         manifest(pipeline, emitter, seed=7)["config_hash"]
 
 
+def test_config_hash_of_a_function_input_is_its_code_not_its_address():
+    from felice.inputs import FunctionCurrent
+
+    pipeline = Pipeline(("voltage",), source=Source(V_dd=V_DD))
+    model = FHNRS(dtype=F64)
+
+    def info(fn):
+        return manifest(pipeline, Emitter(model, t1=10.0, inputs=FunctionCurrent(fn)))
+
+    # Before: the static fn went in as its repr "<function <lambda> at 0x...>".
+    a, b = info(lambda t: 0 * t + 0.1), info(lambda t: 0 * t + 0.1)
+    assert a["config_hash"] == b["config_hash"] and "0x" not in json.dumps(a)
+    assert info(lambda t: 0 * t + 0.2)["config_hash"] != a["config_hash"]
+
+    class Opaque:  # no fields to describe it by: refused rather than hashed by address
+        __slots__ = ()
+
+        def __call__(self, t):
+            return 0 * t
+
+    with pytest.raises(ValueError, match="cannot describe"):
+        info(Opaque())
+
+
 def test_nonfinite_values_are_written_as_strings(tmp_path, three_runs):
     pipeline, runs = three_runs
     emitter, r = runs["WereRabbit"]
@@ -314,6 +338,44 @@ def test_nonfinite_values_are_written_as_strings(tmp_path, three_runs):
     with pytest.raises(ValueError, match="not a felice pipeline"):
         (tmp_path / "bad.json").write_text("{}")
         load_results(tmp_path / "bad.json")
+
+
+_STALLED_WRITER = """
+import os, sys, time
+import jax.numpy as jnp
+from felice.pipeline.manifest import save_results
+from felice.pipeline.readout import Readout, Readouts
+
+def stall(fd):  # the data is written, the rename not yet done: kill here
+    print("in write", flush=True)
+    time.sleep(60)
+
+os.fsync = stall
+r = Readouts((Readout(value=jnp.arange(3.0), unit="V", name="V", status=jnp.asarray(0)),))
+save_results(sys.argv[1], r, {"run": "new"})
+"""
+
+
+def test_killed_save_results_leaves_the_old_file(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from felice.pipeline.readout import Readout, Readouts
+
+    old = Readouts((Readout(value=jnp.arange(2.0), unit="A", name="I", status=jnp.asarray(0)),))
+    path = save_results(tmp_path / "r.json", old, {"run": "old"})
+    proc = subprocess.Popen([sys.executable, "-c", _STALLED_WRITER, str(path)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "in write"  # before: no fsync, no stall
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    loaded, info = load_results(path)
+    assert info == {"run": "old"} and loaded.names == ("I",)
 
 
 # -- errors ----------------------------------------------------------------------------

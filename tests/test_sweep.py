@@ -194,53 +194,39 @@ def test_table_csv_round_trip(tmp_path):
     assert back.metrics == ("count", "rate")
 
 
-class Failing:
-    """A metric that raises on its k-th call: an interruption after k - 1 chunks."""
+_RUN = {"calls": 0, "fail_at": 0}  # global: the metric's code, not its configuration
 
-    def __init__(self, k):
-        self.k, self.calls = k, 0
 
-    def __call__(self, model, result):
-        self.calls += 1
-        if self.calls == self.k:
-            raise KeyboardInterrupt("injected interruption")
-        return result.spike_counts
+def _counts(model, result):
+    """Spike counts; raises on call number `fail_at`: an interruption after fail_at - 1 chunks."""
+    _RUN["calls"] += 1
+    if _RUN["calls"] == _RUN["fail_at"]:
+        raise KeyboardInterrupt("injected interruption")
+    return result.spike_counts
 
 
 def test_interrupted_sweep_resumes(tmp_path):
     points = {"I_app": np.linspace(-1.2, 0.4, 10)}  # 3 chunks of 4
     folder = tmp_path / "run"
     full = felice.sweep(MODEL, points, dict(count=SpikeCount(0.0)), t1=T1, chunk_size=CHUNK)
-
-    def counts(model, result):
-        return result.spike_counts
-
-    counts.__qualname__ = "count"  # the same metric identity in both runs
-    failing = Failing(3)
-    failing.__qualname__ = "count"
+    _RUN.update(calls=0, fail_at=3)
     with pytest.raises(KeyboardInterrupt):
-        felice.sweep(MODEL, points, dict(count=failing), t1=T1, chunk_size=CHUNK, folder=folder)
+        felice.sweep(MODEL, points, dict(count=_counts), t1=T1, chunk_size=CHUNK, folder=folder)
     assert sorted(p.name for p in folder.glob("chunk_*.npz")) == ["chunk_000000.npz",
                                                                    "chunk_000001.npz"]
     assert not list(folder.glob(".*tmp"))  # no partial files left
-    calls = []
-
-    def counting(model, result):
-        calls.append(1)
-        return result.spike_counts
-
-    counting.__qualname__ = "count"
-    resumed = felice.sweep(MODEL, points, dict(count=counting), t1=T1, chunk_size=CHUNK,
+    _RUN.update(calls=0, fail_at=0)
+    resumed = felice.sweep(MODEL, points, dict(count=_counts), t1=T1, chunk_size=CHUNK,
                            folder=folder)
-    assert len(calls) == 1  # only the chunk in flight was redone
+    assert _RUN["calls"] == 1  # only the chunk in flight was redone
     np.testing.assert_array_equal(resumed["count"], full["count"])
 
     with pytest.raises(ValueError, match="different sweep"):
-        felice.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=counting), t1=T1,
+        felice.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=_counts), t1=T1,
                      chunk_size=CHUNK, folder=folder)
-    again = felice.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=counting), t1=T1,
+    again = felice.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=_counts), t1=T1,
                          chunk_size=CHUNK, folder=folder, overwrite=True)
-    assert len(again) == 10 and len(calls) == 4
+    assert len(again) == 10 and _RUN["calls"] == 4
 
 
 SHARDED = textwrap.dedent("""

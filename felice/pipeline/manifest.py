@@ -5,7 +5,6 @@ Host conversion happens only here. Non-finite numbers are written as the strings
 """
 
 import dataclasses
-import hashlib
 import json
 import platform
 from importlib.metadata import PackageNotFoundError, version
@@ -16,6 +15,8 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
+from felice._describe import config_hash, describe
+from felice._io import atomic_write
 from felice.pipeline.emitter import Emitter
 from felice.pipeline.field import Field
 from felice.pipeline.pipeline import Pipeline
@@ -27,7 +28,11 @@ _NONFINITE = {"inf": np.inf, "-inf": -np.inf, "nan": np.nan}
 
 
 def to_json(x: Any) -> Any:
-    """`x` as plain JSON values: arrays to nested lists, non-finite floats to strings."""
+    """`x` as plain JSON values: arrays to nested lists, non-finite floats to strings.
+
+    Anything else (functions, equinox modules) is `felice._describe.describe`d, which
+    raises `ValueError` for an object with no deterministic description.
+    """
     if isinstance(x, dict):
         return {str(k): to_json(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -48,7 +53,7 @@ def to_json(x: Any) -> Any:
         if np.issubdtype(a.dtype, np.integer):
             return a.astype(int).tolist()
         return to_json(a.astype(float).tolist()) if a.ndim else to_json(float(a))
-    return repr(x)
+    return describe(x)  # functions by their code, modules by their fields; never a repr
 
 
 def _from_json(x: Any) -> Any:
@@ -89,12 +94,6 @@ def _field_description(field: Field | None) -> dict[str, Any] | None:
     return {**_module_fields(field), "unit": field.unit}
 
 
-def config_hash(config: dict[str, Any]) -> str:
-    """SHA-256 of the canonical strict JSON of a configuration (sorted keys)."""
-    text = json.dumps(to_json(config), sort_keys=True, allow_nan=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def manifest(pipeline: Pipeline, emitter: Emitter, *, seed: int | None = None) -> dict[str, Any]:
     """Everything needed to reproduce a run, as JSON-ready values.
 
@@ -122,7 +121,7 @@ def manifest(pipeline: Pipeline, emitter: Emitter, *, seed: int | None = None) -
             **emitter.settings(),
             "seconds_per_time_unit": model.time_unit,
             "y0": emitter.y0,
-            "inputs": [_module_fields(i) if isinstance(i, eqx.Module) else repr(i)
+            "inputs": [_module_fields(i) if isinstance(i, eqx.Module) else i
                        for i in emitter.inputs],
         },
         "field": _field_description(pipeline.field),
@@ -139,8 +138,8 @@ def save_results(path: str | Path, readouts: Readouts, manifest: dict[str, Any])
 
     Values are written as Python floats (exact for float32 and float64) with their
     dtype and shape, so `load_results` returns identical arrays. The file is
-    written to a temporary name and renamed, so an interruption never leaves a
-    half-written file.
+    written atomically (`felice._io.atomic_write`: temporary file, fsync, rename), so
+    an interruption never leaves a half-written file.
     """
     path = Path(path)
     data = {
@@ -155,10 +154,7 @@ def save_results(path: str | Path, readouts: Readouts, manifest: dict[str, Any])
             for name, r in readouts.items.items()
         },
     }
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(dumps(data))
-    tmp.replace(path)
-    return path
+    return atomic_write(path, dumps(data))
 
 
 def load_results(path: str | Path) -> tuple[Readouts, dict[str, Any]]:

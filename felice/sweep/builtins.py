@@ -40,8 +40,6 @@ def fi_curve(
         Table with columns `parameter`, `rate` (spikes per model time unit),
         `count` (spikes in the window) and `regime` (`felice.sweep.Regime`).
     """
-    if not 0 <= t_start < t1:
-        raise ValueError(f"t_start must be in [0, t1), got t_start={t_start}, t1={t1}")
     metrics = dict(rate=SpikeRate(t_start), count=SpikeCount(t_start),
                    regime=RegimeFromSpikes(t_start))
     return sweep(model, {parameter: np.asarray(currents, float)}, metrics, t1=t1, **kwargs)
@@ -70,8 +68,6 @@ def regime_map(
     Returns:
         Table with the two parameter columns, `regime` and `rate`.
     """
-    if not 0 <= t_start < t1:
-        raise ValueError(f"t_start must be in [0, t1), got t_start={t_start}, t1={t1}")
     points = grid(**{x[0]: x[1], y[0]: y[1]})
     metrics = dict(regime=classifier or RegimeFromSpikes(t_start), rate=SpikeRate(t_start))
     return sweep(model, points, metrics, t1=t1, **kwargs)

@@ -9,6 +9,7 @@ e.g. fixpoint locations). Times are model time units.
 import enum
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
@@ -34,37 +35,74 @@ class Regime(enum.IntEnum):
     """Rests, but its fast I–V curve has a negative-conductance region (`RegimeFromIV`)."""
 
 
+def check_window(name: str, metric: object, t1: float | None) -> None:
+    """Raise `ValueError` unless a metric's counting window `[t_start, t1)` is non-empty.
+
+    Any metric with a `t_start` attribute counts from there, so it needs a simulation
+    (`t1` not None) that runs past `t_start`; an empty window would report rate 0 and
+    REST for a spiking neuron.
+    """
+    t_start = getattr(metric, "t_start", None)
+    if t_start is None:
+        return
+    if t1 is None:
+        raise ValueError(f"metric {name!r} counts spikes from t_start={t_start}: it needs a "
+                         "simulation, got t1=None")
+    if not t_start < t1:
+        raise ValueError(f"metric {name!r}: t_start must be < t1, got t_start={t_start}, t1={t1}")
+
+
+class _Windowed(eqx.Module):
+    """A metric of the spikes at times ≥ `t_start` (model time units, ≥ 0)."""
+
+    t_start: float = 0.0
+
+    def __check_init__(self):
+        check_positive("t_start", self.t_start, allow_zero=True)
+
+    def _spikes(self, result: SimulationResult) -> Array:
+        """Spike times in the window, others +inf, shape `(n, max_spikes)` (sorted)."""
+        t1 = result.t1
+        if not isinstance(t1, jax.core.Tracer):
+            check_window(type(self).__name__, self, float(t1))
+        return _window_spikes(result, self.t_start)
+
+
 def _window_spikes(result: SimulationResult, t_start: float) -> Array:
     """Spike times after `t_start`, others +inf, shape `(n, max_spikes)` (sorted)."""
     return jnp.sort(jnp.where(result.spike_times >= t_start, result.spike_times, jnp.inf), axis=1)
 
 
-class SpikeCount(eqx.Module):
+class SpikeCount(_Windowed):
     """Number of spikes at times ≥ `t_start` per point (int)."""
 
-    t_start: float = 0.0
-
     def __call__(self, model: NeuronModel, result: SimulationResult) -> Int[Array, " n"]:
-        """Spike counts of the chunk's points, shape `(n,)`."""
-        return jnp.sum(jnp.isfinite(_window_spikes(result, self.t_start)), axis=1)
+        """Spike counts of the chunk's points, shape `(n,)`.
+
+        Raises:
+            ValueError: when `t_start ≥ result.t1` (an empty window).
+        """
+        return jnp.sum(jnp.isfinite(self._spikes(result)), axis=1)
 
 
-class SpikeRate(eqx.Module):
+class SpikeRate(_Windowed):
     """Mean firing rate in spikes per model time unit over [t_start, t1].
 
     Counting spikes in a window that starts after the transient makes the rate of a
     tonic spiker independent of where its first spike falls, up to ±1 spike per window.
     """
 
-    t_start: float = 0.0
-
     def __call__(self, model: NeuronModel, result: SimulationResult) -> Float[Array, " n"]:
-        """Rates of the chunk's points in spikes per model time unit, shape `(n,)`."""
+        """Rates of the chunk's points in spikes per model time unit, shape `(n,)`.
+
+        Raises:
+            ValueError: when `t_start ≥ result.t1` (an empty window).
+        """
         count = SpikeCount(self.t_start)(model, result)
         return count / (result.t1 - self.t_start)
 
 
-class RegimeFromSpikes(eqx.Module):
+class RegimeFromSpikes(_Windowed):
     """Rest / tonic spiking / bursting from the inter-spike intervals after `t_start`.
 
     Fewer than `min_spikes` spikes after the transient: REST. Otherwise the intervals
@@ -75,7 +113,6 @@ class RegimeFromSpikes(eqx.Module):
     large enough to hold every spike of the window, else the status reports overflow.
     """
 
-    t_start: float = 0.0
     min_spikes: int = 3
     burst_ratio: float = 3.0
 
@@ -85,8 +122,12 @@ class RegimeFromSpikes(eqx.Module):
             raise ValueError(f"min_spikes must be ≥ 3 (two intervals), got {self.min_spikes}")
 
     def __call__(self, model: NeuronModel, result: SimulationResult) -> Int[Array, " n"]:
-        """`Regime` codes of the chunk's points, shape `(n,)`."""
-        s = _window_spikes(result, self.t_start)
+        """`Regime` codes of the chunk's points, shape `(n,)`.
+
+        Raises:
+            ValueError: when `t_start ≥ result.t1` (an empty window).
+        """
+        s = self._spikes(result)
         count = jnp.sum(jnp.isfinite(s), axis=1)
         isi = s[:, 1:] - s[:, :-1]
         valid = jnp.isfinite(isi)

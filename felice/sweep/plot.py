@@ -30,13 +30,20 @@ def _grid(table: SweepTable, x: str, y: str, column: str):
 
 
 def plot_fi_curve(table: SweepTable, *, x: str = "I_app", y: str = "rate", ax=None):
-    """Rate against current from `fi_curve` (model units unless the columns say otherwise)."""
+    """Metric `y` against swept parameter `x`, e.g. rate against current from `fi_curve`.
+
+    Titled by what was swept and measured ("rate against I_app"); a regime column
+    (`felice.sweep.Regime` codes) gets the regime names as tick labels. Model units
+    unless the columns say otherwise.
+    """
     fig, ax = _axes(ax)
     order = np.argsort(table[x])
     ax.plot(table[x][order], table[y][order], "o-", ms=3)
     ax.set_xlabel(x)
     ax.set_ylabel(f"{y} (spikes per time unit)" if y == "rate" else y)
-    ax.set_title("f–I curve")
+    if y.startswith("regime"):
+        ax.set_yticks([r.value for r in Regime], [r.name.lower() for r in Regime])
+    ax.set_title(f"{y} against {x}")
     return fig, ax
 
 

@@ -7,6 +7,8 @@ The per-point parameter arrays of a chunk are laid out over all visible devices 
 `NamedSharding` over the sweep axis; XLA partitions the solve and the metrics.
 """
 
+import dataclasses
+import inspect
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,10 +21,13 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import ArrayLike, Float
 
+from felice._describe import describe
+from felice._validation import check_positive
 from felice.networks.network import per_neuron
 from felice.neuron_models.base import NeuronModel
 from felice.simulation import Status, simulate
 from felice.simulation.result import STATUS_MESSAGES
+from felice.sweep.metrics import check_window
 from felice.sweep.space import check_points
 from felice.sweep.store import ChunkStore
 from felice.sweep.table import SweepTable
@@ -102,6 +107,43 @@ def chunk_model(
     return eqx.tree_at(lambda m: [getattr(m, k) for k in new], base, list(new.values()))
 
 
+def _rebuild(model: NeuronModel) -> NeuronModel:
+    """`model` built again through its own constructor, which runs every parameter check."""
+    accepted = inspect.signature(type(model)).parameters
+    kwargs = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)
+              if f.name in accepted}
+    if "dtype" in accepted:
+        kwargs["dtype"] = model.dtype
+    return type(model)(**kwargs)
+
+
+def _check_swept_values(model: NeuronModel, pts: Mapping[str, np.ndarray]) -> None:
+    """Raise `ValueError` naming the first sweep point that the model's constructor refuses.
+
+    The sweep writes values straight into the population, past the constructor; so the
+    whole population is rebuilt once through it (C ≤ 0, g < 0, τ_syn ≤ 0, ... are refused
+    there), and only when that fails is the first bad point found by bisection.
+    """
+
+    def error(lo: int, hi: int) -> ValueError | None:
+        try:
+            _rebuild(chunk_model(model, {k: v[lo:hi] for k, v in pts.items()}, hi - lo))
+        except ValueError as e:
+            return e
+        return None
+
+    n = next(iter(pts.values())).size
+    if error(0, n) is None:
+        return
+    good, bad = 0, n  # the first `good` points pass, the first `bad` points fail
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        good, bad = (good, mid) if error(0, mid) else (mid, bad)
+    i = bad - 1
+    point = ", ".join(f"{k}={float(v[i])!r}" for k, v in pts.items())
+    raise ValueError(f"sweep point {i} ({point}): {error(i, i + 1)}")
+
+
 def auto_chunk_size(
     n_points: int, model: NeuronModel, simulate_kwargs: Mapping, devices: list
 ) -> int:
@@ -122,24 +164,6 @@ def auto_chunk_size(
                      + n_save * model.n_state + 64)
     size = min(n_points, _BYTES_PER_CHUNK // per_point, per_device * n_dev)
     return max(n_dev, -(-size // n_dev) * n_dev)
-
-
-def _describe(obj: Any) -> Any:
-    """A stable description for the configuration hash (no memory addresses)."""
-    if eqx.is_array(obj) or isinstance(obj, np.ndarray):
-        a = np.asarray(obj)
-        return {"shape": list(a.shape), "dtype": str(a.dtype), "data": a.ravel().tolist()}
-    if isinstance(obj, eqx.Module):
-        leaves, treedef = jax.tree_util.tree_flatten(obj)
-        return {"type": type(obj).__qualname__, "tree": str(treedef),
-                "leaves": [_describe(x) for x in leaves]}
-    if callable(obj):
-        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
-    if isinstance(obj, Mapping):
-        return {str(k): _describe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_describe(x) for x in obj]
-    return obj if isinstance(obj, (int, float, str, bool, type(None))) else repr(obj)
 
 
 def _progress(done: int, total: int) -> None:
@@ -182,7 +206,10 @@ def sweep(
             last point, which are dropped.
         folder: results folder for resuming: each finished chunk is written there
             atomically with the configuration hash and skipped when the same sweep is
-            run again. A folder of another configuration raises `ValueError`.
+            run again. A folder of another configuration raises `ValueError`. The hash
+            covers the model, points, metrics, `y0` and options by value (functions by
+            their code, closure values and defaults: `felice._describe`); an option that
+            cannot be described deterministically raises `ValueError`.
         overwrite: delete the results of another configuration in `folder` and start over.
         devices: JAX devices to shard each chunk over (default: all `jax.devices()`).
         progress: print a progress bar over chunks on stderr.
@@ -193,7 +220,10 @@ def sweep(
         A `SweepTable` with the parameter columns and the metric columns, in point order.
 
     Raises:
-        ValueError: for invalid points, parameters, metrics, chunk sizes or a foreign folder.
+        ValueError: for invalid points (each must pass the model constructor's checks;
+            the message names the point index, parameter and value), parameters, metrics,
+            chunk sizes, a foreign folder, or a metric's counting window `t_start` not
+            before `t1`; all checked before any solve.
         RuntimeError: when a chunk's simulation failed (its status names the cause).
     """
     pts = check_points(points)
@@ -202,9 +232,14 @@ def sweep(
         _parse_name(model, name)
     if not metrics:
         raise ValueError("metrics must name at least one metric, got metrics={}")
+    if t1 is not None:
+        check_positive("t1", t1)
+    for name, metric in metrics.items():
+        check_window(name, metric, t1)
     if model._population_size() is not None:
         raise ValueError("model must have shared (scalar) parameters: the sweep makes the "
                          f"population, got {model._population_size()} neurons")
+    _check_swept_values(model, pts)
     n_points = next(iter(pts.values())).size
     devices = list(jax.devices() if devices is None else devices)
     n_dev = len(devices)
@@ -221,9 +256,8 @@ def sweep(
 
     store = None
     if folder is not None:
-        description = dict(model=_describe(model), points=_describe(pts),
-                           metrics=_describe(dict(metrics)), t1=t1, y0=_describe(y0),
-                           chunk_size=chunk_size, simulate=_describe(simulate_kwargs))
+        description = describe(dict(model=model, points=pts, metrics=dict(metrics), t1=t1,
+                                    y0=y0, chunk_size=chunk_size, simulate=simulate_kwargs))
         store = ChunkStore(folder, description, overwrite=overwrite)
 
     parts: list[dict[str, np.ndarray]] = []

@@ -1,34 +1,34 @@
 """Resumable storage of a sweep: one atomically written file per finished chunk."""
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from felice._io import atomic_open
+from felice._describe import config_hash
+from felice._io import atomic_open, remove_orphans
 
 CONFIG_FILE = "sweep.json"
-
-
-def config_hash(description: dict) -> str:
-    """SHA-256 of a JSON description of the sweep (keys sorted)."""
-    text = json.dumps(description, sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class ChunkStore:
     """A results folder: `sweep.json` (configuration and hash) and `chunk_XXXXXX.npz` files.
 
     Opening a folder that holds another configuration raises `ValueError` unless
-    `overwrite`, which deletes its chunk files and starts over.
+    `overwrite`, which deletes its chunk files and starts over. Opening a folder
+    deletes the temporary files that a killed sweep left there (`.chunk_*.npz.*.tmp`),
+    so only one sweep may use a folder at a time.
     """
 
     def __init__(self, folder: str | os.PathLike, description: dict, *, overwrite: bool = False):
+        """Open (or create) `folder` for the sweep `description` (`felice._describe.describe`)."""
         self.folder = Path(folder)
         self.hash = config_hash(description)
         self.folder.mkdir(parents=True, exist_ok=True)
+        # Temporary files of writers killed earlier (one sweep per folder at a time).
+        for name in (CONFIG_FILE, "chunk_*.npz"):
+            remove_orphans(self.folder, name)
         config = self.folder / CONFIG_FILE
         if config.exists():
             old = json.loads(config.read_text()).get("hash")
@@ -42,7 +42,7 @@ class ChunkStore:
                 for f in self.folder.glob("chunk_*.npz"):
                     f.unlink()
         payload = json.dumps({"hash": self.hash, "config": description}, indent=1,
-                             sort_keys=True, default=repr).encode()
+                             sort_keys=True, allow_nan=False).encode()
         with atomic_open(config, "wb") as f:
             f.write(payload)
 

@@ -1,5 +1,7 @@
 """felice.sweep safety: every bad configuration is refused before any solve."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -48,9 +50,12 @@ def test_window_start_must_be_finite_and_non_negative():
         felice.sweep.fi_curve(FHN, [0.0], t1=100.0, t_start=100.0)
 
 
-def test_cli_refuses_t_start_after_t1(tmp_path):
-    with pytest.raises(ValueError, match=r"--t-start must be < --t1.*--t-start=200.0, --t1=150.0"):
+def test_cli_refuses_t_start_after_t1(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
         main(["sweep", "--grid", "I_app=-0.5", "--t1", "150", "--out", str(tmp_path / "t.csv")])
+    assert exit_.value.code == 2
+    assert re.search(r"--t-start must be < --t1.*--t-start=200.0, --t1=150.0",
+                     capsys.readouterr().err)
     assert not (tmp_path / "t.csv").exists()
 
 

@@ -38,8 +38,10 @@ def threshold_events(n, V_th=2.0):
 def test_fhnrs_spike_times_match_scipy_for_200_currents():
     I_app = np.linspace(-1.5, 1.5, 200)
     T = 200.0
-    result = simulate(FHNRS(I_app=I_app, dtype=F64), t1=T, max_spikes=16, **TIGHT)
-    ref = solve_ivp(fhnrs_rhs(I_app), (0, T), np.zeros(400), method="DOP853",
+    model = FHNRS(I_app=I_app, dtype=F64)
+    result = simulate(model, t1=T, max_spikes=16, **TIGHT)  # from model.init_state
+    y0 = np.asarray(model.init_state(200))
+    ref = solve_ivp(fhnrs_rhs(I_app), (0, T), np.concatenate([y0[:, 0], y0[:, 1]]), method="DOP853",
                     events=threshold_events(200), rtol=1e-11, atol=1e-13)
     assert ref.success
     counts = np.array([len(e) for e in ref.t_events])
@@ -50,6 +52,24 @@ def test_fhnrs_spike_times_match_scipy_for_200_currents():
                                    rtol=1e-6)
     assert np.all(np.isinf(np.asarray(result.spike_times[:, counts.max():])))
     assert result.ys is None and result.status == Status.OK
+
+
+def test_default_fhnrs_spikes_from_its_default_start():
+    # I_app = 0: the equilibrium V* = 0 is unstable; started on it the neuron never spiked.
+    result = simulate(FHNRS(dtype=F64), t1=1000.0, **TIGHT)
+    y0 = np.asarray(FHNRS(dtype=F64).init_state(1))[0]
+    ref = solve_ivp(fhnrs_rhs(0.0), (0, 1000.0), y0[:2], method="DOP853",
+                    events=threshold_events(1), rtol=1e-11, atol=1e-13)
+    assert len(ref.t_events[0]) >= 10
+    assert int(result.spike_counts[0]) == len(ref.t_events[0])
+    np.testing.assert_allclose(np.asarray(result.spike_times[0, :5]), ref.t_events[0][:5], rtol=1e-6)
+
+    def first_spike(I_app):  # finite, and equal to finite differences (it was inf)
+        return simulate(FHNRS(I_app=I_app, dtype=F64), t1=100.0, **TIGHT).spike_times[0, 0]
+
+    grad = jax.grad(first_spike)(jnp.asarray(0.0, F64))
+    h = 1e-5
+    np.testing.assert_allclose(grad, (first_spike(h) - first_spike(-h)) / (2 * h), rtol=1e-4)
 
 
 def _numpy_field(model):

@@ -62,7 +62,8 @@ def test_default_fhnrs_spikes_from_its_default_start():
                     events=threshold_events(1), rtol=1e-11, atol=1e-13)
     assert len(ref.t_events[0]) >= 10
     assert int(result.spike_counts[0]) == len(ref.t_events[0])
-    np.testing.assert_allclose(np.asarray(result.spike_times[0, :5]), ref.t_events[0][:5], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(result.spike_times[0, :5]), ref.t_events[0][:5],
+                               rtol=1e-6)
 
     def first_spike(I_app):  # finite, and equal to finite differences (it was inf)
         return simulate(FHNRS(I_app=I_app, dtype=F64), t1=100.0, **TIGHT).spike_times[0, 0]
@@ -367,3 +368,30 @@ def test_a_kick_rearms_only_the_neurons_it_reaches():
     y0 = model.init_state(2)
     result = simulate(model, t1=120.0, y0=y0, inputs=SpikeTrain([40.0], 0, -0.4), **TIGHT)
     np.testing.assert_array_equal(result.spike_counts, [1, 0])
+
+
+def test_a_nonfinite_neuron_stops_the_run_at_once_and_is_named():
+    # One NaN neuron among 2,000: it used to burn 10^6 rejected steps and report MAX_STEPS.
+    model = FHNRS(I_app=jnp.linspace(-1.0, 1.0, 2000))
+    y0 = model.init_state(2000).at[1234, 0].set(jnp.nan)
+    result = simulate(model, t1=200.0, y0=y0, throw=False)
+    assert result.status == Status.NONFINITE and int(result.n_steps) == 0
+    np.testing.assert_array_equal(np.flatnonzero(result.nonfinite), [1234])
+    with pytest.raises(RuntimeError, match=r"NaN or infinite in neurons \[1234\]"):
+        simulate(model, t1=200.0, y0=y0)
+    # A NaN input current (neuron 77 from t = 5 on), met by the adaptive loop.
+    bad = FunctionCurrent(lambda t: jnp.where((t > 5.0) & (jnp.arange(2000) == 77), jnp.nan, 0.0))
+    run = simulate(model, t1=200.0, inputs=bad, throw=False)
+    assert run.status == Status.NONFINITE and int(run.n_steps) < 200
+    np.testing.assert_array_equal(np.flatnonzero(run.nonfinite), [77])
+    np.testing.assert_allclose(float(run.t1), 5.0, rtol=1e-5)
+    # Under jit the status is traced: equinox's runtime error still stops it.
+    with pytest.raises(Exception, match="NaN or infinite"):
+        jax.block_until_ready(jax.jit(lambda y: simulate(model, t1=200.0, y0=y).y1)(y0))
+
+
+def test_step_size_underflow_is_step_failed_not_max_steps():
+    # No step can meet rtol = atol = 1e-300: the step shrinks until it underflows.
+    result = simulate(FHNRS(I_app=0.5, dtype=F64), t1=20.0, rtol=1e-300, atol=1e-300, throw=False)
+    assert result.status == Status.STEP_FAILED and int(result.n_steps) < 200
+    assert not bool(jnp.any(result.nonfinite))

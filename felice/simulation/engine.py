@@ -168,7 +168,10 @@ def simulate(
             slightly faster when no reverse-mode gradient is needed).
         progress: print a progress bar on stderr.
         throw: raise if the simulation failed (max steps, NaN, spike overflow, step
-            failure); otherwise return with `result.status` set.
+            failure); otherwise return with `result.status` set. A non-finite state
+            (in y0, from an input, or an overflow) stops the run at once with status
+            NONFINITE; `result.nonfinite` (and the error, where values are concrete)
+            names the neurons.
 
     Returns:
         A `SimulationResult`.
@@ -221,14 +224,32 @@ def simulate(
         max_spikes=int(max_spikes), max_steps=int(max_steps), spike_samples=int(spike_samples),
         kind="checkpointed" if autodiff == "reverse" else "lax", progress=bool(progress),
         cut=type(model).reset_spiked is not NeuronModel.reset_spiked,
-        throw=bool(throw), n_save=0 if save_ts is None else int(save_ts.size),
+        n_save=0 if save_ts is None else int(save_ts.size),
         save0=bool(save_ts is not None and save_ts[0] == t0_f),
     )
     dtype = y0.dtype
-    return _run(
+    result = _run(
         model, y0, currents, train, jnp.asarray(stops, dtype),
         None if save_ts is None else jnp.asarray(save_ts, dtype), config,
     )
+    return _raise_if_failed(result) if throw else result
+
+
+def _raise_if_failed(result: SimulationResult) -> SimulationResult:
+    """Raise on a failed run: in Python naming the neurons where the status is concrete,
+    else through equinox's runtime error (under jit, grad or vmap)."""
+    if isinstance(result.status, jax.core.Tracer):
+        messages = [f"felice.simulate failed: {STATUS_MESSAGES[s]}" for s in Status]
+        return eqx.branched_error_if(result, result.status != Status.OK, result.status, messages)
+    status = Status(int(result.status))
+    if status == Status.OK:
+        return result
+    message = f"felice.simulate failed: {STATUS_MESSAGES[status]}"
+    if status == Status.NONFINITE:
+        bad = np.flatnonzero(np.asarray(result.nonfinite)).tolist()
+        more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
+        message += f" in neurons {bad[:10]}{more} at t={float(result.t1)!r}"
+    raise eqx.EquinoxRuntimeError(message)
 
 
 class _Config(eqx.Module):
@@ -246,7 +267,6 @@ class _Config(eqx.Module):
     spike_samples: int
     kind: str
     progress: bool
-    throw: bool
     n_save: int
     save0: bool
     cut: bool  # the model's spikes change its state: end each step at its first spike
@@ -315,10 +335,16 @@ def _run(
         tnext, controller_state = controller.init(
             term, t0_j, t1_j, y0, None, None, solver_.func, solver_.error_order(term)
         )
-        tnext = jnp.minimum(tnext, next_stop(t0_j))
+        # A NaN initial step (non-finite y0 or inputs, extreme tolerances) becomes one
+        # that the loop can shrink and judge.
+        tnext = jnp.where(tnext > t0_j, jnp.minimum(tnext, next_stop(t0_j)), next_stop(t0_j))
     solver_state = solver_.init(term, t0_j, tnext, y0, None)
     max_spikes = config.max_spikes
     armed0 = model.spike_condition(t0_j, y0, args_at(t0_j)) < 0
+
+    # A non-finite start stops the run before its first step.
+    nonfinite0 = ~jnp.all(jnp.isfinite(y0), axis=1)
+    status0 = jnp.where(jnp.any(nonfinite0), int(Status.NONFINITE), int(Status.OK))
 
     ys0 = jnp.zeros((n_save, n, model.n_state), dtype)
     save_idx0 = jnp.asarray(0)
@@ -331,9 +357,11 @@ def _run(
         made_jump=jnp.asarray(False), armed=armed0,
         spike_times=jnp.full((n, max_spikes), jnp.inf, dtype),
         spike_counts=jnp.zeros(n, jnp.int32), ys=ys0, save_idx=save_idx0,
-        n_steps=jnp.asarray(0), n_accepted=jnp.asarray(0),
-        status=jnp.asarray(int(Status.OK), jnp.int32), percent=jnp.asarray(0, jnp.int32),
+        n_steps=jnp.asarray(0), n_accepted=jnp.asarray(0), nonfinite=nonfinite0,
+        status=status0.astype(jnp.int32), percent=jnp.asarray(0, jnp.int32),
     )
+    # A step shorter than this has underflowed (16 ulp of the time; model times are ~ 1).
+    h_min = 16 * float(jnp.finfo(dtype).eps)
     reporter = _Progress() if config.progress else None
 
     def cond_fun(c):
@@ -344,14 +372,18 @@ def _run(
         y_b, y_err, dense_info, solver_state, solver_result = solver_.step(
             term, t_a, t_b, y, None, c["solver_state"], c["made_jump"]
         )
+        blown_rows = ~jnp.all(jnp.isfinite(y_b), axis=1)
+        blown = jnp.any(blown_rows)
         if fixed:
             keep = jnp.asarray(True)
             next_t1_proposed = t_b + dt
             controller_state = None
             step_ok = solver_result == diffrax.RESULTS.successful
+            underflow = jnp.asarray(False)
         else:
             # A step that overflowed is rejected and shrunk: infinite error, finite scale.
-            blown = ~jnp.all(jnp.isfinite(y_b))
+            # Once it is too short to shrink further, the state itself (or an input) is
+            # non-finite there: NONFINITE, not a million rejected steps.
             y_err = jnp.where(blown | jnp.isnan(y_err), jnp.inf, y_err)
             keep, _, next_t1_proposed, _, controller_state, ctrl_result = controller.adapt_step_size(
                 t_a, t_b, y, jnp.where(blown, y, y_b), None, y_err, solver_.error_order(term),
@@ -360,6 +392,12 @@ def _run(
             step_ok = (solver_result == diffrax.RESULTS.successful) & (
                 ctrl_result == diffrax.RESULTS.successful
             )
+            # Too short a step, and not onto a stop (one may lie just ahead); NaN-safe.
+            underflow = ~(t_b - t_a > h_min * jnp.maximum(jnp.abs(t_a), 1.0)) & ~(
+                t_b >= next_stop(t_a)
+            )
+            # Rejected however short, or accepted without progress: the step size underflowed.
+            step_ok = step_ok & ~(underflow & ~blown & (~keep | ~(t_b > t_a)))
         next_t1_proposed = jax.lax.stop_gradient(next_t1_proposed)
 
         # Spikes in the accepted step.
@@ -410,10 +448,11 @@ def _run(
         next_t1 = jax.lax.stop_gradient(next_t1_proposed + (t_new - jnp.where(keep, t_b, t_a)))
         next_t1 = jnp.minimum(next_t1, next_stop(t_new))
 
-        finite = jnp.all(jnp.isfinite(y_new))
+        new_rows = ~jnp.all(jnp.isfinite(y_new), axis=1)
+        bad_rows = jnp.where(keep, new_rows, blown_rows & underflow)
         status = c["status"]
         status = jnp.where(~step_ok, int(Status.STEP_FAILED), status)
-        status = jnp.where(keep & ~finite, int(Status.NONFINITE), status)
+        status = jnp.where(jnp.any(bad_rows), int(Status.NONFINITE), status)
         status = jnp.where(keep & overflow & (status == Status.OK), int(Status.SPIKE_OVERFLOW), status)
 
         def select(new, old):
@@ -430,7 +469,7 @@ def _run(
             spike_counts=spike_counts,
             ys=ys, save_idx=save_idx,
             n_steps=c["n_steps"] + 1, n_accepted=c["n_accepted"] + keep,
-            status=status, percent=c["percent"],
+            nonfinite=c["nonfinite"] | bad_rows, status=status, percent=c["percent"],
         )
         if reporter is not None:
             percent = jnp.floor(100 * (t_new - t0_j) / (t1_j - t0_j)).astype(jnp.int32)
@@ -456,8 +495,6 @@ def _run(
         n_steps=final["n_steps"],
         n_accepted=final["n_accepted"],
         status=status,
+        nonfinite=final["nonfinite"],
     )
-    if config.throw:
-        messages = [f"felice.simulate failed: {STATUS_MESSAGES[s]}" for s in Status]
-        result = eqx.branched_error_if(result, status != Status.OK, status, messages)
     return result

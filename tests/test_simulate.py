@@ -1,5 +1,7 @@
 """The simulation engine against scipy references, finite differences and its failure modes."""
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -395,3 +397,20 @@ def test_step_size_underflow_is_step_failed_not_max_steps():
     result = simulate(FHNRS(I_app=0.5, dtype=F64), t1=20.0, rtol=1e-300, atol=1e-300, throw=False)
     assert result.status == Status.STEP_FAILED and int(result.n_steps) < 200
     assert not bool(jnp.any(result.nonfinite))
+
+
+def test_a_fixed_step_beyond_the_stability_bound_warns():
+    model = FHNRS(dtype=F64)
+    y0 = model.init_state(1)
+    # The bound at y0, from the Jacobian written out: V' = −V + 2 tanh V − 2 tanh V_s + I_syn,
+    # V_s' = (V − V_s)/50, I_syn' = −I_syn; Gershgorin: the largest absolute row sum.
+    V, Vs = float(y0[0, 0]), float(y0[0, 1])
+    rows = [abs(-1 + 2 / np.cosh(V) ** 2) + 2 / np.cosh(Vs) ** 2 + 1.0, 0.02 + 0.02, 1.0]
+    bound = 3.0 / max(rows)
+    with pytest.warns(RuntimeWarning, match=f"3/ρ = {bound:.4g}"):
+        coarse = simulate(model, t1=100.0, y0=y0, solver="euler", dt=3.0)
+    exact = simulate(model, t1=100.0, y0=y0, **TIGHT)
+    assert int(coarse.spike_counts[0]) != int(exact.spike_counts[0])  # status OK, spikes wrong
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        simulate(model, t1=100.0, y0=y0, solver="euler", dt=0.9 * bound)

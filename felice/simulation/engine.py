@@ -1,6 +1,7 @@
 """`simulate`: adaptive or fixed-step solves of a neuron population with spike detection."""
 
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -66,6 +67,35 @@ def _save_times(saveat: Any, t0: float, t1: float) -> np.ndarray | None:
     if ts[0] < t0 or ts[-1] > t1:
         raise ValueError(f"saveat times must lie in [t0, t1] = [{t0}, {t1}], got {ts[0]}..{ts[-1]}")
     return ts
+
+
+def _current_args(model: NeuronModel, currents: list[CurrentInput], n: int, dtype: Any,
+                  t: Array) -> Any:
+    """The model's args at per-neuron times `t` (shape `(n,)`) or a common scalar time."""
+    if not currents:
+        return None
+    input_shape = (n, *model.input_shape)
+    t_full = jnp.broadcast_to(jnp.reshape(t, (-1,) + (1,) * len(model.input_shape))
+                              if jnp.ndim(t) else t, input_shape).astype(dtype)
+    return {"I_ext": sum(jnp.broadcast_to(c(t_full), input_shape) for c in currents)}
+
+
+def _warn_if_unstable_step(model: NeuronModel, y0: Array, currents: list[CurrentInput],
+                           t0: float, dt: float) -> None:
+    """Warn when a fixed step exceeds the stability bound 3/ρ at y0 (concrete values only):
+    fixed steps have no error control, so nothing else would say that the solution is wrong."""
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves((model, y0, currents))):
+        return
+    args = _current_args(model, currents, y0.shape[0], y0.dtype, jnp.asarray(t0, y0.dtype))
+    bound = float(_stable_dtmax(model, y0, args))
+    if dt > bound:
+        warnings.warn(
+            f"dt={dt!r} exceeds the step stability bound 3/ρ = {bound:.4g} at y0 (ρ: a bound on "
+            "the Jacobian's spectral radius): fixed steps have no error control, so the "
+            f"solution and its spikes may be wrong; use dt <= {bound:.4g} or an adaptive solver",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _stable_dtmax(model: NeuronModel, y: Array, args: Any) -> Array:
@@ -146,7 +176,9 @@ def simulate(
             steps onto every save time; the state saved is the one after input kicks.
         solver: "tsit5" (default), "dopri5", "dopri8", "bosh3" (adaptive) or "euler",
             "heun", "rk4" (fixed step, need `dt`), or a diffrax solver instance.
-        dt: fixed step size; with an adaptive solver it switches adaptivity off.
+        dt: fixed step size; with an adaptive solver it switches adaptivity off. Fixed
+            steps have no error control: a `RuntimeWarning` says when dt exceeds the
+            stability bound 3/ρ at y0 (ρ as for `dtmax`; concrete values only).
         rtol, atol: tolerances of the adaptive step-size controller.
         dtmax: largest step allowed (adaptive). "auto" (default): 3/ρ, with ρ a
             bound on the Jacobian's spectral radius at y0 (Gershgorin, over all
@@ -205,6 +237,8 @@ def simulate(
         raise ValueError(f"n_neurons={n_neurons} does not match y0 with {n} neurons")
 
     currents, train = _split_inputs(inputs)
+    if dt is not None:
+        _warn_if_unstable_step(model, y0, currents, t0_f, float(dt))
     save_ts = _save_times(saveat, t0_f, t1_f)
     if train is not None and not isinstance(train.targets, jax.core.Tracer):
         targets = np.asarray(train.targets)
@@ -285,19 +319,13 @@ def _run(
     """The compiled simulation loop (arguments prepared and checked by `simulate`)."""
     n = y0.shape[0]
     dtype = y0.dtype
-    input_shape = (n, *model.input_shape)
     solver_ = config.solver
     dt = config.dt
     spike_samples = config.spike_samples
     n_save = config.n_save
 
     def args_at(t: Array) -> Any:
-        """The model's args at per-neuron times `t` (shape `(n,)`) or a common scalar time."""
-        if not currents:
-            return None
-        t_full = jnp.broadcast_to(jnp.reshape(t, (-1,) + (1,) * len(model.input_shape))
-                                  if jnp.ndim(t) else t, input_shape).astype(dtype)
-        return {"I_ext": sum(jnp.broadcast_to(c(t_full), input_shape) for c in currents)}
+        return _current_args(model, currents, n, dtype, t)
 
     if train is not None:
         # Every input time inside (t0, t1] is a stop too; the rest can never be reached.

@@ -23,7 +23,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from felice._validation import check_finite, check_interval, check_positive
-from felice.neuron_models.base import NeuronModel, external_current
+from felice.neuron_models.base import NeuronModel, _check_float_dtype, external_current
 
 _HARDWARE_DEFAULTS = dict(C=0.1e-12, I_bias=100e-12, I_n0=1.29e-12, kappa=0.39, U_t=0.025)
 
@@ -96,8 +96,10 @@ class BistableCircuit(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, α ≤ 0, β ≤ 0, ρ ≤ 0, tolerances ≤ 0,
-                rearm_factor ≤ 1, C ≤ 0, I_bias ≤ 0, U_t ≤ 0, or κ = β·U_t outside (0, 1].
+                rearm_factor ≤ 1, C ≤ 0, I_bias ≤ 0, U_t ≤ 0, κ = β·U_t outside (0, 1],
+                or a dtype that is not floating.
         """
+        _check_float_dtype(dtype)
         given = dict(alpha=alpha, beta=beta, gamma=gamma, rho=rho, sigma=sigma, atol=atol, rtol=rtol)
         values = {k: self._defaults[k] if v is None else v for k, v in given.items()}
         values.update(rearm_factor=rearm_factor, w_u=w_u, w_v=w_v)
@@ -155,8 +157,9 @@ class BistableCircuit(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, C ≤ 0, bias currents ≤ 0, κ outside
-                (0, 1], U_t ≤ 0 or tolerances ≤ 0.
+                (0, 1], U_t ≤ 0, tolerances ≤ 0 or a dtype that is not floating.
         """
+        _check_float_dtype(dtype)
         check_positive("C", C)
         check_positive("I_bias", I_bias)
         check_positive("I_n0", I_n0)

@@ -26,7 +26,7 @@ import optimistix as optx
 from jaxtyping import Array, ArrayLike, Float
 
 from felice._validation import check_finite, check_interval, check_positive
-from felice.neuron_models.base import NeuronModel, external_current
+from felice.neuron_models.base import NeuronModel, _check_float_dtype, external_current
 
 _TIMESCALE_NAMES = ("slow", "ultraslow")
 
@@ -128,9 +128,10 @@ class FHNRS(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, C ≤ 0, g < 0, τ < 0, τ_syn ≤ 0,
-                κ outside (0, 1], U_t ≤ 0, I_unit ≤ 0, C_unit ≤ 0, or element
-                parameters of inconsistent length.
+                κ outside (0, 1], U_t ≤ 0, I_unit ≤ 0, C_unit ≤ 0, element
+                parameters of inconsistent length, or a dtype that is not floating.
         """
+        _check_float_dtype(dtype)
         values = dict(a=a, delta=delta, tau=tau, g=g, E_rev=E_rev, C=C, I_app=I_app,
                       tau_syn=tau_syn, V_th=V_th)
         for name, value in values.items():
@@ -263,8 +264,10 @@ class FHNRS(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, C ≤ 0, bias currents ≤ 0, signs other
-                than ±1, τ < 0, τ_syn ≤ 0, κ outside (0, 1] or U_t ≤ 0.
+                than ±1, τ < 0, τ_syn ≤ 0, κ outside (0, 1], U_t ≤ 0 or a dtype that
+                is not floating.
         """
+        _check_float_dtype(dtype)
         for name, value in dict(V_offset=V_offset, E_rev=E_rev, I_app=I_app, V_th=V_th).items():
             check_finite(name, value)
         check_positive("C", C)

@@ -57,11 +57,25 @@ def _split_inputs(inputs: Inputs) -> tuple[list[CurrentInput], SpikeTrain | None
 def _save_times(saveat: Any, t0: float, t1: float) -> np.ndarray | None:
     if saveat is None:
         return None
-    if isinstance(saveat, (int, np.integer)) and not isinstance(saveat, bool):
+    # Booleans and scalar times are not save points: refuse them rather than guess.
+    if isinstance(saveat, (bool, np.bool_)) or (
+        np.ndim(saveat) == 0 and not isinstance(saveat, (int, np.integer))
+    ):
+        raise ValueError(
+            "saveat must be an integer number of save points or an array of save times, "
+            f"got saveat={saveat!r}"
+        )
+    if isinstance(saveat, (int, np.integer)):
         if saveat < 1:
             raise ValueError(f"saveat must be ≥ 1 when it is a number of points, got saveat={saveat}")
         return np.linspace(t0, t1, int(saveat))
-    ts = np.asarray(saveat, dtype=float).ravel()
+    ts = np.asarray(saveat)
+    if ts.ndim != 1 or not np.issubdtype(ts.dtype, np.number) or np.issubdtype(ts.dtype, np.bool_):
+        raise ValueError(
+            "saveat must be an integer number of save points or a 1-D array of save times, "
+            f"got saveat={saveat!r}"
+        )
+    ts = ts.astype(float)
     if ts.size == 0 or not np.all(np.isfinite(ts)) or np.any(np.diff(ts) < 0):
         raise ValueError(f"saveat must be sorted finite times, got saveat={ts}")
     if ts[0] < t0 or ts[-1] > t1:

@@ -10,8 +10,6 @@ Arguments outside their physical domain (T ≤ 0, currents, capacitances or U_t 
 concrete (inside `jit` they are tracers and are not checked).
 """
 
-import math
-
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
@@ -41,27 +39,6 @@ def thermal_voltage(T: Float[ArrayLike, "*shape"] = ROOM_TEMPERATURE) -> Float[A
     """
     check_positive("T", T)
     return BOLTZMANN * jnp.asarray(T) / ELEMENTARY_CHARGE
-
-
-def safe_exp(x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
-    """`exp(x)` with the argument capped so the result and its square stay finite.
-
-    A transistor leaves weak inversion long before its exponential law would
-    overflow; capping the exponent keeps simulations that stray far from the
-    operating point finite (the derivative is zero above the cap). The cap is
-    `log(max float) / 2 − 4` for the argument's dtype (40.4 in float32, 350.9 in
-    float64), so that squares of currents (as in an RMS) do not overflow either.
-
-    Args:
-        x: exponent, any shape, dimensionless.
-
-    Returns:
-        `exp(min(x, cap))`, same shape and dtype as `x`.
-    """
-    x = jnp.asarray(x)
-    dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.result_type(float)
-    cap = math.log(float(jnp.finfo(dtype).max)) / 2 - 4.0
-    return jnp.exp(jnp.minimum(x, cap))
 
 
 def nfet_current(
@@ -102,8 +79,8 @@ def nfet_current(
     return (
         I_0
         * W_over_L
-        * safe_exp(kappa * jnp.asarray(V_g) / U_t)
-        * (safe_exp(-jnp.asarray(V_s) / U_t) - safe_exp(-jnp.asarray(V_d) / U_t))
+        * jnp.exp(kappa * jnp.asarray(V_g) / U_t)
+        * (jnp.exp(-jnp.asarray(V_s) / U_t) - jnp.exp(-jnp.asarray(V_d) / U_t))
     )
 
 

@@ -29,10 +29,15 @@ _HARDWARE_DEFAULTS = dict(C=0.1e-12, I_bias=100e-12, I_n0=1.29e-12, kappa=0.39, 
 
 
 def _rms(x: Array) -> Array:
-    """Root mean square over the last axis, with a zero (not NaN) gradient at x = 0."""
-    ms = jnp.mean(x**2, axis=-1)
+    """Root mean square over the last axis, with a zero (not NaN) gradient at x = 0.
+
+    Scaled by max|x|, so that it is finite wherever x is (squares of float32 currents
+    overflow from 1.8e19 on)."""
+    scale = jax.lax.stop_gradient(jnp.max(jnp.abs(x), axis=-1, keepdims=True))
+    scale = jnp.where((scale > 0) & jnp.isfinite(scale), scale, 1.0)
+    ms = jnp.mean((x / scale) ** 2, axis=-1)
     positive = ms > 0
-    return jnp.where(positive, jnp.sqrt(jnp.where(positive, ms, 1.0)), 0.0)
+    return scale[..., 0] * jnp.where(positive, jnp.sqrt(jnp.where(positive, ms, 1.0)), 0.0)
 
 
 class BistableCircuit(NeuronModel):
@@ -41,6 +46,10 @@ class BistableCircuit(NeuronModel):
     State columns: `u`, `v` (node voltages in V), shape `(n_neurons, 2)`.
     `args["I_ext"]`, if given, is an external current into (u, v) in units of I_bias,
     broadcastable to `(n_neurons, 2)`.
+
+    The exponentials e^{βu}, e^{βv} are not capped: float32 and float64 agree until
+    float32 overflows at βu > 88.7 (5.69 V with the default β), where the currents
+    become infinite and `felice.simulate` reports NONFINITE.
 
     Attributes:
         alpha: α = I_n0/I_bias (> 0).

@@ -4,12 +4,16 @@ Every function here is a pure `jax.numpy` expression: it broadcasts over array
 arguments, works under `jax.jit`/`jax.vmap` and is differentiable.
 
 Units: volts (V), amperes (A), farads (F), seconds (s), kelvin (K).
-"""
 
-import math
+Arguments outside their physical domain (T ≤ 0, currents, capacitances or U_t ≤ 0,
+κ outside (0, 1], non-finite voltages) raise `ValueError` naming them, where they are
+concrete (inside `jit` they are tracers and are not checked).
+"""
 
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
+
+from felice._validation import check_finite, check_interval, check_positive
 
 BOLTZMANN = 1.380649e-23
 """Boltzmann constant k_B in J/K (exact SI value)."""
@@ -29,29 +33,12 @@ def thermal_voltage(T: Float[ArrayLike, "*shape"] = ROOM_TEMPERATURE) -> Float[A
 
     Returns:
         U_t in volts, same shape as `T` (25.85 mV at 300 K).
+
+    Raises:
+        ValueError: unless T > 0 and finite.
     """
+    check_positive("T", T)
     return BOLTZMANN * jnp.asarray(T) / ELEMENTARY_CHARGE
-
-
-def safe_exp(x: Float[ArrayLike, "*shape"]) -> Float[Array, "*shape"]:
-    """`exp(x)` with the argument capped so the result and its square stay finite.
-
-    A transistor leaves weak inversion long before its exponential law would
-    overflow; capping the exponent keeps simulations that stray far from the
-    operating point finite (the derivative is zero above the cap). The cap is
-    `log(max float) / 2 − 4` for the argument's dtype (40.4 in float32, 350.9 in
-    float64), so that squares of currents (as in an RMS) do not overflow either.
-
-    Args:
-        x: exponent, any shape, dimensionless.
-
-    Returns:
-        `exp(min(x, cap))`, same shape and dtype as `x`.
-    """
-    x = jnp.asarray(x)
-    dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.result_type(float)
-    cap = math.log(float(jnp.finfo(dtype).max)) / 2 - 4.0
-    return jnp.exp(jnp.minimum(x, cap))
 
 
 def nfet_current(
@@ -80,12 +67,20 @@ def nfet_current(
 
     Returns:
         Drain current in A, broadcast shape of the arguments.
+
+    Raises:
+        ValueError: for non-finite voltages, I_0 ≤ 0, κ outside (0, 1], U_t ≤ 0 or W/L ≤ 0.
     """
+    for name, V in (("V_g", V_g), ("V_s", V_s), ("V_d", V_d)):
+        check_finite(name, V)
+    check_positive("I_0", I_0)
+    _check_kappa_U_t(kappa, U_t)
+    check_positive("W_over_L", W_over_L)
     return (
         I_0
         * W_over_L
-        * safe_exp(kappa * jnp.asarray(V_g) / U_t)
-        * (safe_exp(-jnp.asarray(V_s) / U_t) - safe_exp(-jnp.asarray(V_d) / U_t))
+        * jnp.exp(kappa * jnp.asarray(V_g) / U_t)
+        * (jnp.exp(-jnp.asarray(V_s) / U_t) - jnp.exp(-jnp.asarray(V_d) / U_t))
     )
 
 
@@ -117,7 +112,11 @@ def pfet_current(
 
     Returns:
         Current flowing from source to drain in A, broadcast shape of the arguments.
+
+    Raises:
+        ValueError: as `nfet_current`, and for a non-finite V_b.
     """
+    check_finite("V_b", V_b)
     V_b = jnp.asarray(V_b)
     return nfet_current(
         V_b - jnp.asarray(V_g),
@@ -149,7 +148,13 @@ def diff_pair_current(
 
     Returns:
         Output current in A, in (−I_b, I_b), broadcast shape of the arguments.
+
+    Raises:
+        ValueError: for a non-finite delta_V, I_b ≤ 0, κ outside (0, 1] or U_t ≤ 0.
     """
+    check_finite("delta_V", delta_V)
+    check_positive("I_b", I_b)
+    _check_kappa_U_t(kappa, U_t)
     return I_b * jnp.tanh(kappa * jnp.asarray(delta_V) / (2 * jnp.asarray(U_t)))
 
 
@@ -168,7 +173,12 @@ def ota_transconductance(
 
     Returns:
         g_m in siemens (A/V), broadcast shape of the arguments.
+
+    Raises:
+        ValueError: for I_b ≤ 0, κ outside (0, 1] or U_t ≤ 0.
     """
+    check_positive("I_b", I_b)
+    _check_kappa_U_t(kappa, U_t)
     return kappa * jnp.asarray(I_b) / (2 * jnp.asarray(U_t))
 
 
@@ -189,5 +199,14 @@ def ota_c_time_constant(
 
     Returns:
         τ in seconds, broadcast shape of the arguments.
+
+    Raises:
+        ValueError: for C ≤ 0, I_b ≤ 0, κ outside (0, 1] or U_t ≤ 0.
     """
+    check_positive("C", C)
     return jnp.asarray(C) / ota_transconductance(I_b, kappa=kappa, U_t=U_t)
+
+
+def _check_kappa_U_t(kappa: ArrayLike, U_t: ArrayLike) -> None:
+    check_interval("kappa", kappa, 0.0, 1.0)
+    check_positive("U_t", U_t)

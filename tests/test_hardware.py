@@ -7,6 +7,8 @@ import pytest
 import scipy.constants as sc
 from scipy.integrate import solve_ivp
 
+import felice
+from felice import Boomerang, WereRabbit
 from felice import hardware as hw
 
 
@@ -61,10 +63,29 @@ def test_ota_c_time_constant_matches_a_simulated_filter():
     np.testing.assert_allclose(sol.y[0] / step, 1 - np.exp(-np.array([1.0, 2.0])), rtol=1e-5)
 
 
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
-def test_safe_exp_is_finite_and_exact_below_the_cap(dtype):
-    x = jnp.asarray([-5.0, 0.0, 10.0], dtype)
-    np.testing.assert_allclose(hw.safe_exp(x), np.exp(np.asarray(x, float)), rtol=1e-6)
-    big = hw.safe_exp(jnp.asarray([1e3, 1e6], dtype))
-    assert big.dtype == dtype
-    assert bool(jnp.all(jnp.isfinite(big))) and bool(jnp.all(jnp.isfinite(big**2)))
+def test_float32_and_float64_bistable_currents_agree_until_float32_overflows():
+    # The old exponent cap (log(max)/2 − 4 = 40.4 in float32) changed the float32 model
+    # from u = 2.59 V on; now the two dtypes agree until float32 overflows at βu = 88.7.
+    for cls in (WereRabbit, Boomerang):
+        y = np.array([[3.0, 0.2], [0.2, 3.0], [3.5, 0.1], [5.6, 0.3]])
+        c32 = cls().currents(jnp.asarray(y, jnp.float32))
+        c64 = cls(dtype=jnp.float64).currents(jnp.asarray(y, jnp.float64))
+        for k in c64:
+            np.testing.assert_allclose(np.asarray(c32[k], float), c64[k], rtol=1e-5, atol=1e-6)
+        # Past the point where squares of float32 currents overflow, the spike condition
+        # (an RMS) is still finite and equal to float64's.
+        g32 = cls().spike_condition(0.0, jnp.asarray(y, jnp.float32))
+        g64 = cls(dtype=jnp.float64).spike_condition(0.0, jnp.asarray(y, jnp.float64))
+        assert bool(jnp.all(jnp.isfinite(g32)))
+        np.testing.assert_allclose(np.asarray(g32, float), g64, rtol=1e-5)
+
+
+def test_beyond_the_float32_exponent_bound_simulate_reports_nonfinite():
+    model = WereRabbit()
+    y0 = jnp.asarray([[0.3, 0.1], [5.8, 0.1]], jnp.float32)  # β·5.8 V = 90.5 > 88.7
+    result = felice.simulate(model, t1=1.0, y0=y0, throw=False)
+    assert result.status == felice.Status.NONFINITE
+    np.testing.assert_array_equal(np.asarray(result.nonfinite), [False, True])
+    # float64 represents that state: its model is finite there.
+    f64 = WereRabbit(dtype=jnp.float64).dynamics(0.0, jnp.asarray(y0, jnp.float64))
+    assert bool(jnp.all(jnp.isfinite(f64)))

@@ -129,6 +129,19 @@ def test_fhnrs_equilibrium_is_I_app(I_app):
     np.testing.assert_allclose(model.dynamics(0.0, y_star), 0.0, atol=1e-12)
 
 
+def test_fhnrs_init_state_is_power_up_kept_off_the_equilibrium():
+    from felice.neuron_models.fhnrs import START_DISTANCE
+
+    # V* = I_app: far from 0 the power-up state; near it, START_DISTANCE off V*.
+    I_app = np.array([-1.2, 0.45, -0.13, -0.03, 0.0, 0.06, 0.12])
+    y0 = np.asarray(FHNRS(I_app=I_app, dtype=F64).init_state(7))
+    expected = np.where(np.abs(I_app) < START_DISTANCE, I_app + START_DISTANCE, 0.0)
+    np.testing.assert_allclose(y0[:, 0], expected, atol=1e-12)
+    assert np.all(np.abs(y0[:, 0] - I_app) >= START_DISTANCE - 1e-12)
+    np.testing.assert_array_equal(y0[:, 1:], 0.0)
+    np.testing.assert_array_equal(FHNRS(g=0.0, dtype=F64).init_state(2), 0.0)
+
+
 def test_fhnrs_equilibrium_for_a_heterogeneous_population():
     I_app = jnp.linspace(-1.0, 1.0, 7, dtype=F64)
     y_star = FHNRS(I_app=I_app, dtype=F64).equilibrium()
@@ -312,7 +325,7 @@ def test_fhnrs_structure_and_inputs():
     burst = FHNRS.bursting()
     assert burst.state_names == ("V", "V_slow", "V_slow_2", "V_ultraslow", "I_syn")
     assert burst.element_names == ("fast", "slow", "slow_2", "ultraslow")
-    y = FHNRS().init_state(3)
+    y = jnp.zeros((3, 3))
     kicked = FHNRS().input_spike(y, jnp.array([0.0, 1.0, 2.0]))
     np.testing.assert_allclose(kicked[:, -1], [0.0, 1.0, 2.0])
     np.testing.assert_allclose(kicked[:, :-1], 0.0)

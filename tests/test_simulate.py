@@ -1,5 +1,7 @@
 """The simulation engine against scipy references, finite differences and its failure modes."""
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -38,8 +40,10 @@ def threshold_events(n, V_th=2.0):
 def test_fhnrs_spike_times_match_scipy_for_200_currents():
     I_app = np.linspace(-1.5, 1.5, 200)
     T = 200.0
-    result = simulate(FHNRS(I_app=I_app, dtype=F64), t1=T, max_spikes=16, **TIGHT)
-    ref = solve_ivp(fhnrs_rhs(I_app), (0, T), np.zeros(400), method="DOP853",
+    model = FHNRS(I_app=I_app, dtype=F64)
+    result = simulate(model, t1=T, max_spikes=16, **TIGHT)  # from model.init_state
+    y0 = np.asarray(model.init_state(200))
+    ref = solve_ivp(fhnrs_rhs(I_app), (0, T), np.concatenate([y0[:, 0], y0[:, 1]]), method="DOP853",
                     events=threshold_events(200), rtol=1e-11, atol=1e-13)
     assert ref.success
     counts = np.array([len(e) for e in ref.t_events])
@@ -50,6 +54,25 @@ def test_fhnrs_spike_times_match_scipy_for_200_currents():
                                    rtol=1e-6)
     assert np.all(np.isinf(np.asarray(result.spike_times[:, counts.max():])))
     assert result.ys is None and result.status == Status.OK
+
+
+def test_default_fhnrs_spikes_from_its_default_start():
+    # I_app = 0: the equilibrium V* = 0 is unstable; started on it the neuron never spiked.
+    result = simulate(FHNRS(dtype=F64), t1=1000.0, **TIGHT)
+    y0 = np.asarray(FHNRS(dtype=F64).init_state(1))[0]
+    ref = solve_ivp(fhnrs_rhs(0.0), (0, 1000.0), y0[:2], method="DOP853",
+                    events=threshold_events(1), rtol=1e-11, atol=1e-13)
+    assert len(ref.t_events[0]) >= 10
+    assert int(result.spike_counts[0]) == len(ref.t_events[0])
+    np.testing.assert_allclose(np.asarray(result.spike_times[0, :5]), ref.t_events[0][:5],
+                               rtol=1e-6)
+
+    def first_spike(I_app):  # finite, and equal to finite differences (it was inf)
+        return simulate(FHNRS(I_app=I_app, dtype=F64), t1=100.0, **TIGHT).spike_times[0, 0]
+
+    grad = jax.grad(first_spike)(jnp.asarray(0.0, F64))
+    h = 1e-5
+    np.testing.assert_allclose(grad, (first_spike(h) - first_spike(-h)) / (2 * h), rtol=1e-4)
 
 
 def _numpy_field(model):
@@ -347,3 +370,47 @@ def test_a_kick_rearms_only_the_neurons_it_reaches():
     y0 = model.init_state(2)
     result = simulate(model, t1=120.0, y0=y0, inputs=SpikeTrain([40.0], 0, -0.4), **TIGHT)
     np.testing.assert_array_equal(result.spike_counts, [1, 0])
+
+
+def test_a_nonfinite_neuron_stops_the_run_at_once_and_is_named():
+    # One NaN neuron among 2,000: it used to burn 10^6 rejected steps and report MAX_STEPS.
+    model = FHNRS(I_app=jnp.linspace(-1.0, 1.0, 2000))
+    y0 = model.init_state(2000).at[1234, 0].set(jnp.nan)
+    result = simulate(model, t1=200.0, y0=y0, throw=False)
+    assert result.status == Status.NONFINITE and int(result.n_steps) == 0
+    np.testing.assert_array_equal(np.flatnonzero(result.nonfinite), [1234])
+    with pytest.raises(RuntimeError, match=r"NaN or infinite in neurons \[1234\]"):
+        simulate(model, t1=200.0, y0=y0)
+    # A NaN input current (neuron 77 from t = 5 on), met by the adaptive loop.
+    bad = FunctionCurrent(lambda t: jnp.where((t > 5.0) & (jnp.arange(2000) == 77), jnp.nan, 0.0))
+    run = simulate(model, t1=200.0, inputs=bad, throw=False)
+    assert run.status == Status.NONFINITE and int(run.n_steps) < 200
+    np.testing.assert_array_equal(np.flatnonzero(run.nonfinite), [77])
+    np.testing.assert_allclose(float(run.t1), 5.0, rtol=1e-5)
+    # Under jit the status is traced: equinox's runtime error still stops it.
+    with pytest.raises(Exception, match="NaN or infinite"):
+        jax.block_until_ready(jax.jit(lambda y: simulate(model, t1=200.0, y0=y).y1)(y0))
+
+
+def test_step_size_underflow_is_step_failed_not_max_steps():
+    # No step can meet rtol = atol = 1e-300: the step shrinks until it underflows.
+    result = simulate(FHNRS(I_app=0.5, dtype=F64), t1=20.0, rtol=1e-300, atol=1e-300, throw=False)
+    assert result.status == Status.STEP_FAILED and int(result.n_steps) < 200
+    assert not bool(jnp.any(result.nonfinite))
+
+
+def test_a_fixed_step_beyond_the_stability_bound_warns():
+    model = FHNRS(dtype=F64)
+    y0 = model.init_state(1)
+    # The bound at y0, from the Jacobian written out: V' = −V + 2 tanh V − 2 tanh V_s + I_syn,
+    # V_s' = (V − V_s)/50, I_syn' = −I_syn; Gershgorin: the largest absolute row sum.
+    V, Vs = float(y0[0, 0]), float(y0[0, 1])
+    rows = [abs(-1 + 2 / np.cosh(V) ** 2) + 2 / np.cosh(Vs) ** 2 + 1.0, 0.02 + 0.02, 1.0]
+    bound = 3.0 / max(rows)
+    with pytest.warns(RuntimeWarning, match=f"3/ρ = {bound:.4g}"):
+        coarse = simulate(model, t1=100.0, y0=y0, solver="euler", dt=3.0)
+    exact = simulate(model, t1=100.0, y0=y0, **TIGHT)
+    assert int(coarse.spike_counts[0]) != int(exact.spike_counts[0])  # status OK, spikes wrong
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        simulate(model, t1=100.0, y0=y0, solver="euler", dt=0.9 * bound)

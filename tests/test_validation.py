@@ -3,9 +3,12 @@
 import math
 
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
-from felice import FHNRS, Boomerang, WereRabbit, get_model
+from felice import FHNRS, Boomerang, WereRabbit, get_model, simulate
+from felice import hardware as hw
+from felice.analysis import classify, equilibria
 
 NAN = math.nan
 
@@ -50,6 +53,37 @@ CASES = [
     ("y", lambda: Boomerang(sigma=jnp.ones(3) * 0.6).dynamics(0.0, jnp.zeros((4, 2)))),
     ("I_ext", lambda: WereRabbit().dynamics(0.0, jnp.ones((4, 2)), {"I_ext": jnp.ones(3)})),
     ("nosuchmodel", lambda: get_model("nosuchmodel")),
+    # Issue 15: silent accepts.
+    ("dtype", lambda: FHNRS(dtype=jnp.int32)),
+    ("dtype", lambda: FHNRS.from_circuit(dtype=jnp.int32)),
+    ("dtype", lambda: WereRabbit(dtype=jnp.int32)),
+    ("dtype", lambda: Boomerang.from_circuit(dtype=bool)),
+    ("I_app", lambda: classify(FHNRS(), I_app=NAN)),
+    ("I_applied", lambda: equilibria(FHNRS(), I_applied=[0.0, math.inf])),
+    ("V_range", lambda: equilibria(FHNRS(), V_range=(1.0, -1.0))),
+    ("V_range", lambda: equilibria(FHNRS(), V_range=(-1.0, NAN))),
+    ("V_range", lambda: equilibria(FHNRS(), V_range=(1.0,))),
+    ("saveat", lambda: simulate(FHNRS(), t1=1.0, saveat=True)),
+    ("saveat", lambda: simulate(FHNRS(), t1=1.0, saveat=False)),
+    ("saveat", lambda: simulate(FHNRS(), t1=1000.0, saveat=400.0)),
+    ("saveat", lambda: simulate(FHNRS(), t1=1000.0, saveat=np.float64(400.0))),
+    ("saveat", lambda: simulate(FHNRS(), t1=1.0, saveat=[[0.5]])),
+    ("T", lambda: hw.thermal_voltage(-5.0)),
+    ("T", lambda: hw.thermal_voltage(0.0)),
+    ("C", lambda: hw.ota_c_time_constant(C=-1.0, I_b=1e-9, kappa=0.7, U_t=0.025)),
+    ("I_b", lambda: hw.ota_c_time_constant(C=1e-12, I_b=0.0, kappa=0.7, U_t=0.025)),
+    ("I_b", lambda: hw.ota_transconductance(-1e-9, kappa=0.7, U_t=0.025)),
+    ("kappa", lambda: hw.ota_transconductance(1e-9, kappa=0.0, U_t=0.025)),
+    ("kappa", lambda: hw.nfet_current(0.3, 0.0, 0.5, I_0=1e-12, kappa=5.0, U_t=0.025)),
+    ("I_0", lambda: hw.nfet_current(0.3, 0.0, 0.5, I_0=-1e-12, kappa=0.7, U_t=0.025)),
+    ("U_t", lambda: hw.nfet_current(0.3, 0.0, 0.5, I_0=1e-12, kappa=0.7, U_t=0.0)),
+    ("W_over_L", lambda: hw.nfet_current(0.3, 0.0, 0.5, I_0=1e-12, kappa=0.7, U_t=0.025,
+                                         W_over_L=0.0)),
+    ("V_g", lambda: hw.nfet_current(NAN, 0.0, 0.5, I_0=1e-12, kappa=0.7, U_t=0.025)),
+    ("V_b", lambda: hw.pfet_current(1.5, 1.8, 1.0, V_b=NAN, I_0=1e-12, kappa=0.7, U_t=0.025)),
+    ("kappa", lambda: hw.pfet_current(1.5, 1.8, 1.0, V_b=1.8, I_0=1e-12, kappa=1.5, U_t=0.025)),
+    ("I_b", lambda: hw.diff_pair_current(0.1, I_b=-1e-9, kappa=0.7, U_t=0.025)),
+    ("delta_V", lambda: hw.diff_pair_current(math.inf, I_b=1e-9, kappa=0.7, U_t=0.025)),
 ]
 
 

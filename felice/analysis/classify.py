@@ -97,11 +97,11 @@ def classify(
         parameters or a vector I_app).
 
     Raises:
-        ValueError: for n_v < 2 or I_app of the wrong shape.
+        ValueError: for n_v < 2, or I_app not finite or of the wrong shape.
     """
     if not isinstance(n_v, int) or n_v < 2:
         raise ValueError(f"n_v must be an integer >= 2, got n_v={n_v!r}")
-    n, pop, I = neuron_batch(model, I_app)
+    n, pop, I = neuron_batch(model, I_app, "I_app")
     masks = jnp.asarray(settled_masks(model))
     kind, G, fast_nc = (np.asarray(a) for a in _classify_data(pop, I, masks, n_v, max_equilibria))
     labels = [_label(kind[i], G[i], bool(fast_nc[i])) for i in range(kind.shape[0])]

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Int
 
+from felice._validation import check_finite
 from felice.analysis._roots import distinct, newton_from_starts
 from felice.neuron_models.base import NeuronModel
 
@@ -158,7 +159,8 @@ def equilibria(
         `Equilibria` with a leading neuron axis if the model has per-neuron parameters.
 
     Raises:
-        ValueError: for n_grid < 2 or max_equilibria < 1.
+        ValueError: for n_grid < 2, max_equilibria < 1, a non-finite I_applied, or a
+            V_range that is not two finite values with low < high.
     """
     if not isinstance(n_grid, int) or n_grid < 2:
         raise ValueError(f"n_grid must be an integer >= 2, got n_grid={n_grid!r}")
@@ -166,13 +168,28 @@ def equilibria(
         raise ValueError(f"max_equilibria must be an integer >= 1, got max_equilibria={max_equilibria!r}")
     n, pop, I = neuron_batch(model, I_applied)
     if V_range is not None:
+        _check_V_range(V_range)
         V_range = tuple(jnp.asarray(b, model.dtype) for b in V_range)
     out = Equilibria(*_equilibria(pop, V_range, I, n_grid, max_equilibria))
     return out if n is not None else jax.tree_util.tree_map(lambda x: x[0], out)
 
 
+def _check_V_range(V_range: Any) -> None:
+    """Raise `ValueError` unless V_range is (low, high), finite, low < high (where concrete)."""
+    try:
+        low, high = V_range
+    except (TypeError, ValueError):
+        raise ValueError(f"V_range must be (low, high), got V_range={V_range!r}") from None
+    check_finite("V_range", low)
+    check_finite("V_range", high)
+    if any(isinstance(b, jax.core.Tracer) for b in (low, high)):
+        return
+    if np.ndim(low) or np.ndim(high) or not float(low) < float(high):
+        raise ValueError(f"V_range must be two numbers with low < high, got V_range={V_range!r}")
+
+
 def neuron_batch(
-    model: NeuronModel, I_applied: Float[ArrayLike, "*neurons"] | None
+    model: NeuronModel, I_applied: Float[ArrayLike, "*neurons"] | None, name: str = "I_applied"
 ) -> tuple[int | None, NeuronModel, Array | None]:
     """(population size or None, the model with one parameter value per neuron, I_applied per neuron).
 
@@ -180,14 +197,16 @@ def neuron_batch(
     population with one neuron per current.
 
     Raises:
-        ValueError: if I_applied is not a scalar or one value per neuron.
+        ValueError: if I_applied (called `name` in the message) is not finite, or not a
+            scalar or one value per neuron.
     """
     n = model._population_size()
     if I_applied is not None:
+        check_finite(name, I_applied)
         I = jnp.asarray(I_applied, model.dtype)
         if I.ndim > 1 or (I.ndim == 1 and n is not None and I.shape[0] != n):
             raise ValueError(
-                f"I_applied must be a scalar or one value per neuron ({n or 'any number'}), "
+                f"{name} must be a scalar or one value per neuron ({n or 'any number'}), "
                 f"got shape {I.shape}"
             )
         if I.ndim == 1 and n is None:

@@ -291,6 +291,17 @@ class NeuronModel(eqx.Module):
         return eqx.tree_at(lambda m: [getattr(m, k) for k in names], self, new)
 
 
+def _check_float_dtype(dtype: Any) -> None:
+    """Raise `ValueError` unless `dtype` is a floating dtype (an integer one would truncate
+    every parameter)."""
+    try:
+        floating = jnp.issubdtype(jnp.dtype(dtype), jnp.floating)
+    except TypeError:
+        floating = False
+    if not floating:
+        raise ValueError(f"dtype must be a floating dtype (e.g. jnp.float32), got dtype={dtype!r}")
+
+
 def external_current(args: Any, shape: tuple[int, ...], dtype: Any) -> Array:
     """`args["I_ext"]` (model current units) broadcast to `shape`, or 0 when absent."""
     if args is None or "I_ext" not in args:

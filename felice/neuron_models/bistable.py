@@ -23,16 +23,21 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from felice._validation import check_finite, check_interval, check_positive
-from felice.neuron_models.base import NeuronModel, external_current
+from felice.neuron_models.base import NeuronModel, _check_float_dtype, external_current
 
 _HARDWARE_DEFAULTS = dict(C=0.1e-12, I_bias=100e-12, I_n0=1.29e-12, kappa=0.39, U_t=0.025)
 
 
 def _rms(x: Array) -> Array:
-    """Root mean square over the last axis, with a zero (not NaN) gradient at x = 0."""
-    ms = jnp.mean(x**2, axis=-1)
+    """Root mean square over the last axis, with a zero (not NaN) gradient at x = 0.
+
+    Scaled by max|x|, so that it is finite wherever x is (squares of float32 currents
+    overflow from 1.8e19 on)."""
+    scale = jax.lax.stop_gradient(jnp.max(jnp.abs(x), axis=-1, keepdims=True))
+    scale = jnp.where((scale > 0) & jnp.isfinite(scale), scale, 1.0)
+    ms = jnp.mean((x / scale) ** 2, axis=-1)
     positive = ms > 0
-    return jnp.where(positive, jnp.sqrt(jnp.where(positive, ms, 1.0)), 0.0)
+    return scale[..., 0] * jnp.where(positive, jnp.sqrt(jnp.where(positive, ms, 1.0)), 0.0)
 
 
 class BistableCircuit(NeuronModel):
@@ -41,6 +46,10 @@ class BistableCircuit(NeuronModel):
     State columns: `u`, `v` (node voltages in V), shape `(n_neurons, 2)`.
     `args["I_ext"]`, if given, is an external current into (u, v) in units of I_bias,
     broadcastable to `(n_neurons, 2)`.
+
+    The exponentials e^{βu}, e^{βv} are not capped: float32 and float64 agree until
+    float32 overflows at βu > 88.7 (5.69 V with the default β), where the currents
+    become infinite and `felice.simulate` reports NONFINITE.
 
     Attributes:
         alpha: α = I_n0/I_bias (> 0).
@@ -96,8 +105,10 @@ class BistableCircuit(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, α ≤ 0, β ≤ 0, ρ ≤ 0, tolerances ≤ 0,
-                rearm_factor ≤ 1, C ≤ 0, I_bias ≤ 0, U_t ≤ 0, or κ = β·U_t outside (0, 1].
+                rearm_factor ≤ 1, C ≤ 0, I_bias ≤ 0, U_t ≤ 0, κ = β·U_t outside (0, 1],
+                or a dtype that is not floating.
         """
+        _check_float_dtype(dtype)
         given = dict(alpha=alpha, beta=beta, gamma=gamma, rho=rho, sigma=sigma, atol=atol, rtol=rtol)
         values = {k: self._defaults[k] if v is None else v for k, v in given.items()}
         values.update(rearm_factor=rearm_factor, w_u=w_u, w_v=w_v)
@@ -155,8 +166,9 @@ class BistableCircuit(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, C ≤ 0, bias currents ≤ 0, κ outside
-                (0, 1], U_t ≤ 0 or tolerances ≤ 0.
+                (0, 1], U_t ≤ 0, tolerances ≤ 0 or a dtype that is not floating.
         """
+        _check_float_dtype(dtype)
         check_positive("C", C)
         check_positive("I_bias", I_bias)
         check_positive("I_n0", I_n0)

@@ -19,7 +19,6 @@ from typing import ClassVar
 import jax.numpy as jnp
 from jaxtyping import Array
 
-from felice.hardware import safe_exp
 from felice.neuron_models.bistable import BistableCircuit
 
 
@@ -43,9 +42,9 @@ class Boomerang(BistableCircuit):
         z = jnp.tanh(self.rho * (v - u))
         return {
             "bias_u": jnp.ones_like(u),
-            "nfet_u": -self.alpha * safe_exp(self.beta * v) * (1 - self.gamma * (0.3 - u)),
+            "nfet_u": -self.alpha * jnp.exp(self.beta * v) * (1 - self.gamma * (0.3 - u)),
             "coupling_u": self.sigma * z,
             "bias_v": -jnp.ones_like(v),
-            "nfet_v": self.alpha * safe_exp(self.beta * u) * (1 + self.gamma * (0.3 - v)),
+            "nfet_v": self.alpha * jnp.exp(self.beta * u) * (1 + self.gamma * (0.3 - v)),
             "coupling_v": self.sigma * z,
         }

@@ -26,7 +26,7 @@ import optimistix as optx
 from jaxtyping import Array, ArrayLike, Float
 
 from felice._validation import check_finite, check_interval, check_positive
-from felice.neuron_models.base import NeuronModel, external_current
+from felice.neuron_models.base import NeuronModel, _check_float_dtype, external_current
 
 _TIMESCALE_NAMES = ("slow", "ultraslow")
 
@@ -128,9 +128,10 @@ class FHNRS(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, C ≤ 0, g < 0, τ < 0, τ_syn ≤ 0,
-                κ outside (0, 1], U_t ≤ 0, I_unit ≤ 0, C_unit ≤ 0, or element
-                parameters of inconsistent length.
+                κ outside (0, 1], U_t ≤ 0, I_unit ≤ 0, C_unit ≤ 0, element
+                parameters of inconsistent length, or a dtype that is not floating.
         """
+        _check_float_dtype(dtype)
         values = dict(a=a, delta=delta, tau=tau, g=g, E_rev=E_rev, C=C, I_app=I_app,
                       tau_syn=tau_syn, V_th=V_th)
         for name, value in values.items():
@@ -263,8 +264,10 @@ class FHNRS(NeuronModel):
 
         Raises:
             ValueError: for non-finite values, C ≤ 0, bias currents ≤ 0, signs other
-                than ±1, τ < 0, τ_syn ≤ 0, κ outside (0, 1] or U_t ≤ 0.
+                than ±1, τ < 0, τ_syn ≤ 0, κ outside (0, 1], U_t ≤ 0 or a dtype that
+                is not floating.
         """
+        _check_float_dtype(dtype)
         for name, value in dict(V_offset=V_offset, E_rev=E_rev, I_app=I_app, V_th=V_th).items():
             check_finite(name, value)
         check_positive("C", C)
@@ -368,13 +371,22 @@ class FHNRS(NeuronModel):
     # -- dynamics ---------------------------------------------------------------
 
     def init_state(self, n_neurons: int) -> Float[Array, "neurons n_state"]:
-        """All voltages and the synaptic current at 0 (a circuit at power-up).
+        """Power-up (every voltage and I_syn at 0), kept `START_DISTANCE` off the equilibrium.
+
+        Where the equilibrium V* (see `equilibrium`) lies within `START_DISTANCE` = 0.1
+        model voltage units of 0 (−0.1 < V* < 0.1), V starts at V* + 0.1 instead: started
+        on an unstable equilibrium (V* = 0 at the default I_app = 0) a neuron would never
+        leave it, and its spike-time derivatives would be infinite. Neurons with g = 0
+        (no equilibrium bracket) start at 0.
 
         Returns:
             State of shape `(n_neurons, n_state)`. See `equilibrium` for the resting state.
         """
         n = self._check_n_neurons(n_neurons)
-        return jnp.zeros((n, self.n_state), self.dtype)
+        V_star = _rest_voltage(self.broadcast_to_neurons(n))  # NaN where g = 0: not near
+        near = jnp.abs(V_star) < START_DISTANCE
+        V0 = jnp.where(near, V_star + START_DISTANCE, 0.0)
+        return jnp.zeros((n, self.n_state), self.dtype).at[:, 0].set(V0)
 
     def _element_voltages(self, y: Array) -> Array:
         """Voltage seen by each element, shape `(n_neurons, n_el)`."""
@@ -472,23 +484,7 @@ class FHNRS(NeuronModel):
             n_neurons = self._population_size() or 1
         n = self._check_n_neurons(n_neurons)
         check_positive("g", self.g)
-        eps = float(jnp.finfo(self.dtype).eps)
-
-        def solve(model: "FHNRS") -> Array:
-            span = jnp.sum(jnp.abs(model.a)) / model.g + 1.0
-            centre = model.E_rev + model.I_app / model.g
-            # Normalised by the size of its terms, so rounding cannot keep |f| above atol.
-            size = jnp.sum(jnp.abs(model.a)) + model.g * (jnp.abs(centre) + span) + jnp.abs(model.I_app)
-            sol = optx.root_find(
-                lambda V, _: model.steady_state_current(V) / size,
-                optx.Bisection(rtol=eps, atol=16 * eps),
-                centre,
-                options=dict(lower=centre - span, upper=centre + span),
-                max_steps=256,
-            )
-            return sol.value
-
-        V_star = eqx.filter_vmap(solve)(self.broadcast_to_neurons(n))
+        V_star = _rest_voltage(self.broadcast_to_neurons(n))
         y = jnp.broadcast_to(V_star[:, None], (n, self.n_state))
         return y.at[:, -1].set(0.0)
 
@@ -582,3 +578,32 @@ class FHNRS(NeuronModel):
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons n_state"]:
         """`equilibrium(n_neurons)`."""
         return self.equilibrium(n_neurons)
+
+
+START_DISTANCE = 0.1
+"""The least distance in V between `FHNRS.init_state` and the equilibrium, model voltage units."""
+
+
+@eqx.filter_jit
+def _rest_voltage(model: FHNRS) -> Float[Array, " neurons"]:
+    """V* of each neuron (one value per neuron in every parameter): the root of the
+    steady-state current by bisection in `E_rev + (I_app ± Σ|a|)/g`; NaN where g = 0."""
+    eps = float(jnp.finfo(model.dtype).eps)
+
+    def solve(m: FHNRS) -> Array:
+        has_g = m.g > 0
+        m = eqx.tree_at(lambda m: m.g, m, jnp.where(has_g, m.g, 1.0))  # keeps a bracket
+        span = jnp.sum(jnp.abs(m.a)) / m.g + 1.0
+        centre = m.E_rev + m.I_app / m.g
+        # Normalised by the size of its terms, so rounding cannot keep |f| above atol.
+        size = jnp.sum(jnp.abs(m.a)) + m.g * (jnp.abs(centre) + span) + jnp.abs(m.I_app)
+        sol = optx.root_find(
+            lambda V, _: m.steady_state_current(V) / size,
+            optx.Bisection(rtol=eps, atol=16 * eps),
+            centre,
+            options=dict(lower=centre - span, upper=centre + span),
+            max_steps=256,
+        )
+        return jnp.where(has_g, sol.value, jnp.nan)
+
+    return eqx.filter_vmap(solve)(model)

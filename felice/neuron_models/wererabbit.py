@@ -16,7 +16,6 @@ from typing import ClassVar
 import jax.numpy as jnp
 from jaxtyping import Array
 
-from felice.hardware import safe_exp
 from felice.neuron_models.bistable import BistableCircuit
 
 
@@ -41,9 +40,9 @@ class WereRabbit(BistableCircuit):
         z = jnp.tanh(self.rho * (u - v))
         return {
             "bias_u": z,
-            "nfet_u": -z * self.alpha * safe_exp(self.beta * v) * (1 + self.gamma * (0.5 - u)),
+            "nfet_u": -z * self.alpha * jnp.exp(self.beta * v) * (1 + self.gamma * (0.5 - u)),
             "a_u": -self.sigma * jnp.ones_like(u),
             "bias_v": -z,
-            "nfet_v": z * self.alpha * safe_exp(self.beta * u) * (1 + self.gamma * (0.5 - v)),
+            "nfet_v": z * self.alpha * jnp.exp(self.beta * u) * (1 + self.gamma * (0.5 - v)),
             "a_v": -self.sigma * jnp.ones_like(v),
         }

@@ -1,6 +1,7 @@
 """`simulate`: adaptive or fixed-step solves of a neuron population with spike detection."""
 
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -56,16 +57,59 @@ def _split_inputs(inputs: Inputs) -> tuple[list[CurrentInput], SpikeTrain | None
 def _save_times(saveat: Any, t0: float, t1: float) -> np.ndarray | None:
     if saveat is None:
         return None
-    if isinstance(saveat, (int, np.integer)) and not isinstance(saveat, bool):
+    # Booleans and scalar times are not save points: refuse them rather than guess.
+    if isinstance(saveat, (bool, np.bool_)) or (
+        np.ndim(saveat) == 0 and not isinstance(saveat, (int, np.integer))
+    ):
+        raise ValueError(
+            "saveat must be an integer number of save points or an array of save times, "
+            f"got saveat={saveat!r}"
+        )
+    if isinstance(saveat, (int, np.integer)):
         if saveat < 1:
             raise ValueError(f"saveat must be ≥ 1 when it is a number of points, got saveat={saveat}")
         return np.linspace(t0, t1, int(saveat))
-    ts = np.asarray(saveat, dtype=float).ravel()
+    ts = np.asarray(saveat)
+    if ts.ndim != 1 or not np.issubdtype(ts.dtype, np.number) or np.issubdtype(ts.dtype, np.bool_):
+        raise ValueError(
+            "saveat must be an integer number of save points or a 1-D array of save times, "
+            f"got saveat={saveat!r}"
+        )
+    ts = ts.astype(float)
     if ts.size == 0 or not np.all(np.isfinite(ts)) or np.any(np.diff(ts) < 0):
         raise ValueError(f"saveat must be sorted finite times, got saveat={ts}")
     if ts[0] < t0 or ts[-1] > t1:
         raise ValueError(f"saveat times must lie in [t0, t1] = [{t0}, {t1}], got {ts[0]}..{ts[-1]}")
     return ts
+
+
+def _current_args(model: NeuronModel, currents: list[CurrentInput], n: int, dtype: Any,
+                  t: Array) -> Any:
+    """The model's args at per-neuron times `t` (shape `(n,)`) or a common scalar time."""
+    if not currents:
+        return None
+    input_shape = (n, *model.input_shape)
+    t_full = jnp.broadcast_to(jnp.reshape(t, (-1,) + (1,) * len(model.input_shape))
+                              if jnp.ndim(t) else t, input_shape).astype(dtype)
+    return {"I_ext": sum(jnp.broadcast_to(c(t_full), input_shape) for c in currents)}
+
+
+def _warn_if_unstable_step(model: NeuronModel, y0: Array, currents: list[CurrentInput],
+                           t0: float, dt: float) -> None:
+    """Warn when a fixed step exceeds the stability bound 3/ρ at y0 (concrete values only):
+    fixed steps have no error control, so nothing else would say that the solution is wrong."""
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves((model, y0, currents))):
+        return
+    args = _current_args(model, currents, y0.shape[0], y0.dtype, jnp.asarray(t0, y0.dtype))
+    bound = float(_stable_dtmax(model, y0, args))
+    if dt > bound:
+        warnings.warn(
+            f"dt={dt!r} exceeds the step stability bound 3/ρ = {bound:.4g} at y0 (ρ: a bound on "
+            "the Jacobian's spectral radius): fixed steps have no error control, so the "
+            f"solution and its spikes may be wrong; use dt <= {bound:.4g} or an adaptive solver",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _stable_dtmax(model: NeuronModel, y: Array, args: Any) -> Array:
@@ -146,7 +190,9 @@ def simulate(
             steps onto every save time; the state saved is the one after input kicks.
         solver: "tsit5" (default), "dopri5", "dopri8", "bosh3" (adaptive) or "euler",
             "heun", "rk4" (fixed step, need `dt`), or a diffrax solver instance.
-        dt: fixed step size; with an adaptive solver it switches adaptivity off.
+        dt: fixed step size; with an adaptive solver it switches adaptivity off. Fixed
+            steps have no error control: a `RuntimeWarning` says when dt exceeds the
+            stability bound 3/ρ at y0 (ρ as for `dtmax`; concrete values only).
         rtol, atol: tolerances of the adaptive step-size controller.
         dtmax: largest step allowed (adaptive). "auto" (default): 3/ρ, with ρ a
             bound on the Jacobian's spectral radius at y0 (Gershgorin, over all
@@ -168,7 +214,10 @@ def simulate(
             slightly faster when no reverse-mode gradient is needed).
         progress: print a progress bar on stderr.
         throw: raise if the simulation failed (max steps, NaN, spike overflow, step
-            failure); otherwise return with `result.status` set.
+            failure); otherwise return with `result.status` set. A non-finite state
+            (in y0, from an input, or an overflow) stops the run at once with status
+            NONFINITE; `result.nonfinite` (and the error, where values are concrete)
+            names the neurons.
 
     Returns:
         A `SimulationResult`.
@@ -202,6 +251,8 @@ def simulate(
         raise ValueError(f"n_neurons={n_neurons} does not match y0 with {n} neurons")
 
     currents, train = _split_inputs(inputs)
+    if dt is not None:
+        _warn_if_unstable_step(model, y0, currents, t0_f, float(dt))
     save_ts = _save_times(saveat, t0_f, t1_f)
     if train is not None and not isinstance(train.targets, jax.core.Tracer):
         targets = np.asarray(train.targets)
@@ -221,14 +272,32 @@ def simulate(
         max_spikes=int(max_spikes), max_steps=int(max_steps), spike_samples=int(spike_samples),
         kind="checkpointed" if autodiff == "reverse" else "lax", progress=bool(progress),
         cut=type(model).reset_spiked is not NeuronModel.reset_spiked,
-        throw=bool(throw), n_save=0 if save_ts is None else int(save_ts.size),
+        n_save=0 if save_ts is None else int(save_ts.size),
         save0=bool(save_ts is not None and save_ts[0] == t0_f),
     )
     dtype = y0.dtype
-    return _run(
+    result = _run(
         model, y0, currents, train, jnp.asarray(stops, dtype),
         None if save_ts is None else jnp.asarray(save_ts, dtype), config,
     )
+    return _raise_if_failed(result) if throw else result
+
+
+def _raise_if_failed(result: SimulationResult) -> SimulationResult:
+    """Raise on a failed run: in Python naming the neurons where the status is concrete,
+    else through equinox's runtime error (under jit, grad or vmap)."""
+    if isinstance(result.status, jax.core.Tracer):
+        messages = [f"felice.simulate failed: {STATUS_MESSAGES[s]}" for s in Status]
+        return eqx.branched_error_if(result, result.status != Status.OK, result.status, messages)
+    status = Status(int(result.status))
+    if status == Status.OK:
+        return result
+    message = f"felice.simulate failed: {STATUS_MESSAGES[status]}"
+    if status == Status.NONFINITE:
+        bad = np.flatnonzero(np.asarray(result.nonfinite)).tolist()
+        more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
+        message += f" in neurons {bad[:10]}{more} at t={float(result.t1)!r}"
+    raise eqx.EquinoxRuntimeError(message)
 
 
 class _Config(eqx.Module):
@@ -246,7 +315,6 @@ class _Config(eqx.Module):
     spike_samples: int
     kind: str
     progress: bool
-    throw: bool
     n_save: int
     save0: bool
     cut: bool  # the model's spikes change its state: end each step at its first spike
@@ -265,19 +333,13 @@ def _run(
     """The compiled simulation loop (arguments prepared and checked by `simulate`)."""
     n = y0.shape[0]
     dtype = y0.dtype
-    input_shape = (n, *model.input_shape)
     solver_ = config.solver
     dt = config.dt
     spike_samples = config.spike_samples
     n_save = config.n_save
 
     def args_at(t: Array) -> Any:
-        """The model's args at per-neuron times `t` (shape `(n,)`) or a common scalar time."""
-        if not currents:
-            return None
-        t_full = jnp.broadcast_to(jnp.reshape(t, (-1,) + (1,) * len(model.input_shape))
-                                  if jnp.ndim(t) else t, input_shape).astype(dtype)
-        return {"I_ext": sum(jnp.broadcast_to(c(t_full), input_shape) for c in currents)}
+        return _current_args(model, currents, n, dtype, t)
 
     if train is not None:
         # Every input time inside (t0, t1] is a stop too; the rest can never be reached.
@@ -315,10 +377,16 @@ def _run(
         tnext, controller_state = controller.init(
             term, t0_j, t1_j, y0, None, None, solver_.func, solver_.error_order(term)
         )
-        tnext = jnp.minimum(tnext, next_stop(t0_j))
+        # A NaN initial step (non-finite y0 or inputs, extreme tolerances) becomes one
+        # that the loop can shrink and judge.
+        tnext = jnp.where(tnext > t0_j, jnp.minimum(tnext, next_stop(t0_j)), next_stop(t0_j))
     solver_state = solver_.init(term, t0_j, tnext, y0, None)
     max_spikes = config.max_spikes
     armed0 = model.spike_condition(t0_j, y0, args_at(t0_j)) < 0
+
+    # A non-finite start stops the run before its first step.
+    nonfinite0 = ~jnp.all(jnp.isfinite(y0), axis=1)
+    status0 = jnp.where(jnp.any(nonfinite0), int(Status.NONFINITE), int(Status.OK))
 
     ys0 = jnp.zeros((n_save, n, model.n_state), dtype)
     save_idx0 = jnp.asarray(0)
@@ -331,9 +399,11 @@ def _run(
         made_jump=jnp.asarray(False), armed=armed0,
         spike_times=jnp.full((n, max_spikes), jnp.inf, dtype),
         spike_counts=jnp.zeros(n, jnp.int32), ys=ys0, save_idx=save_idx0,
-        n_steps=jnp.asarray(0), n_accepted=jnp.asarray(0),
-        status=jnp.asarray(int(Status.OK), jnp.int32), percent=jnp.asarray(0, jnp.int32),
+        n_steps=jnp.asarray(0), n_accepted=jnp.asarray(0), nonfinite=nonfinite0,
+        status=status0.astype(jnp.int32), percent=jnp.asarray(0, jnp.int32),
     )
+    # A step shorter than this has underflowed (16 ulp of the time; model times are ~ 1).
+    h_min = 16 * float(jnp.finfo(dtype).eps)
     reporter = _Progress() if config.progress else None
 
     def cond_fun(c):
@@ -344,14 +414,18 @@ def _run(
         y_b, y_err, dense_info, solver_state, solver_result = solver_.step(
             term, t_a, t_b, y, None, c["solver_state"], c["made_jump"]
         )
+        blown_rows = ~jnp.all(jnp.isfinite(y_b), axis=1)
+        blown = jnp.any(blown_rows)
         if fixed:
             keep = jnp.asarray(True)
             next_t1_proposed = t_b + dt
             controller_state = None
             step_ok = solver_result == diffrax.RESULTS.successful
+            underflow = jnp.asarray(False)
         else:
             # A step that overflowed is rejected and shrunk: infinite error, finite scale.
-            blown = ~jnp.all(jnp.isfinite(y_b))
+            # Once it is too short to shrink further, the state itself (or an input) is
+            # non-finite there: NONFINITE, not a million rejected steps.
             y_err = jnp.where(blown | jnp.isnan(y_err), jnp.inf, y_err)
             keep, _, next_t1_proposed, _, controller_state, ctrl_result = controller.adapt_step_size(
                 t_a, t_b, y, jnp.where(blown, y, y_b), None, y_err, solver_.error_order(term),
@@ -360,6 +434,12 @@ def _run(
             step_ok = (solver_result == diffrax.RESULTS.successful) & (
                 ctrl_result == diffrax.RESULTS.successful
             )
+            # Too short a step, and not onto a stop (one may lie just ahead); NaN-safe.
+            underflow = ~(t_b - t_a > h_min * jnp.maximum(jnp.abs(t_a), 1.0)) & ~(
+                t_b >= next_stop(t_a)
+            )
+            # Rejected however short, or accepted without progress: the step size underflowed.
+            step_ok = step_ok & ~(underflow & ~blown & (~keep | ~(t_b > t_a)))
         next_t1_proposed = jax.lax.stop_gradient(next_t1_proposed)
 
         # Spikes in the accepted step.
@@ -410,10 +490,11 @@ def _run(
         next_t1 = jax.lax.stop_gradient(next_t1_proposed + (t_new - jnp.where(keep, t_b, t_a)))
         next_t1 = jnp.minimum(next_t1, next_stop(t_new))
 
-        finite = jnp.all(jnp.isfinite(y_new))
+        new_rows = ~jnp.all(jnp.isfinite(y_new), axis=1)
+        bad_rows = jnp.where(keep, new_rows, blown_rows & underflow)
         status = c["status"]
         status = jnp.where(~step_ok, int(Status.STEP_FAILED), status)
-        status = jnp.where(keep & ~finite, int(Status.NONFINITE), status)
+        status = jnp.where(jnp.any(bad_rows), int(Status.NONFINITE), status)
         status = jnp.where(keep & overflow & (status == Status.OK), int(Status.SPIKE_OVERFLOW), status)
 
         def select(new, old):
@@ -430,7 +511,7 @@ def _run(
             spike_counts=spike_counts,
             ys=ys, save_idx=save_idx,
             n_steps=c["n_steps"] + 1, n_accepted=c["n_accepted"] + keep,
-            status=status, percent=c["percent"],
+            nonfinite=c["nonfinite"] | bad_rows, status=status, percent=c["percent"],
         )
         if reporter is not None:
             percent = jnp.floor(100 * (t_new - t0_j) / (t1_j - t0_j)).astype(jnp.int32)
@@ -456,8 +537,6 @@ def _run(
         n_steps=final["n_steps"],
         n_accepted=final["n_accepted"],
         status=status,
+        nonfinite=final["nonfinite"],
     )
-    if config.throw:
-        messages = [f"felice.simulate failed: {STATUS_MESSAGES[s]}" for s in Status]
-        result = eqx.branched_error_if(result, status != Status.OK, status, messages)
     return result

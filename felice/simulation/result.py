@@ -4,7 +4,7 @@ import enum
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, Bool, Float, Int
 
 
 class Status(enum.IntEnum):
@@ -15,7 +15,7 @@ class Status(enum.IntEnum):
     MAX_STEPS = 1
     """t1 not reached within max_steps solver steps."""
     NONFINITE = 2
-    """The state became NaN or inf."""
+    """The state became NaN or inf (in y0, from an input, or an overflow); see `nonfinite`."""
     SPIKE_OVERFLOW = 3
     """A neuron spiked more than max_spikes times; later spikes were not stored."""
     STEP_FAILED = 4
@@ -48,6 +48,8 @@ class SimulationResult(eqx.Module):
         n_steps: solver steps taken (accepted and rejected).
         n_accepted: accepted steps.
         status: a `Status` code as an integer array.
+        nonfinite: which neurons' states became NaN or infinite (status NONFINITE),
+            boolean `(n_neurons,)`; None where not recorded.
     """
 
     ts: Float[Array, " n_save"] | None
@@ -59,6 +61,7 @@ class SimulationResult(eqx.Module):
     n_steps: Int[Array, ""]
     n_accepted: Int[Array, ""]
     status: Int[Array, ""]
+    nonfinite: Bool[Array, " neurons"] | None = None
 
     @property
     def ok(self) -> Array:

@@ -96,11 +96,11 @@ def test_iv_curves_of_a_population_equal_single_neurons():
 
 
 def _v_roots(model, u):
-    """Every root of dv/dτ(u, ·) in [−0.5, 1] V by sign changes on a fine grid and brentq."""
+    """Every root of dv/dτ(u, ·) across the clamp starts: sign changes on a fine grid, brentq."""
     def dv(v):
         return float(model.dynamics(0.0, jnp.asarray([[u, v]], F64))[0, 1])
 
-    grid = np.linspace(-0.5, 1.0, 3001)
+    grid = np.linspace(*(float(b) for b in model.clamp_starts(0.0)[[0, -1], 0]), 3001)
     vals = np.asarray(model.dynamics(0.0, jnp.stack([jnp.full(3001, u), jnp.asarray(grid)], 1))[:, 1])
     idx = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
     return [brentq(dv, grid[i], grid[i + 1], xtol=1e-14) for i in idx]
@@ -344,3 +344,20 @@ def test_bad_input_is_rejected():
         vector_field(model, V_GRID[:5], V_GRID[:5], dims=("V", "V"))
     with pytest.raises(ValueError, match="timescale classes"):
         FHNRS(tau=[[0.0, 50.0], [50.0, 0.0]], instantaneous=(False, False)).clamp_timescales
+
+
+@pytest.mark.parametrize("cls", [WereRabbit, Boomerang])
+def test_bistable_search_range_follows_the_fixpoints(cls):
+    # α = I_n0/I_bias 10^3 and 10^5 times below the default move both fixpoints up by
+    # ln(10^k)/β (0.44 and 0.74 V), beyond the fixed [−0.2, 0.6] V window that made
+    # classify call Boomerang at α/1000 "spiking" (and found no fixpoint at α/10^5).
+    for alpha in (1.29e-5, 1.29e-7):
+        model = cls(alpha=alpha, dtype=F64)
+        fixpoints = np.asarray(model.stable_fixpoints())[0]  # (2, 2): u > v, then u < v
+        assert np.all(np.isfinite(fixpoints))
+        f = np.asarray(model.dynamics(0.0, jnp.asarray(fixpoints)))
+        np.testing.assert_allclose(f, 0.0, atol=1e-10)
+        lo, hi = (float(b) for b in model.clamp_range())
+        assert np.all((lo < fixpoints) & (fixpoints < hi))
+        assert fixpoints.min() > 0.5  # really outside the old window's reach
+        assert classify(model) == "bistable"

@@ -93,3 +93,12 @@ def test_opening_a_results_folder_removes_orphan_temporaries(tmp_path):
     again = ChunkStore(tmp_path, {"a": 1})  # what a rerun after a kill does
     assert not any(p.exists() for p in orphans) and all(p.exists() for p in keep)
     np.testing.assert_array_equal(again.load(0)["x"], np.arange(3))
+
+
+def test_regime_from_iv_finds_fixpoints_that_alpha_moved_above_the_old_window():
+    # Boomerang with α/1000 has its fixpoints at 0.67–0.76 V; the fixed [−0.2, 0.6] V
+    # search window missed them and RegimeFromIV said SPIKING.
+    table = felice.sweep.sweep(felice.Boomerang(dtype=jnp.float64),
+                               felice.sweep.grid(alpha=[1.29e-5]),
+                               {"regime": felice.sweep.RegimeFromIV(n_v=41)}, t1=None)
+    assert table["regime"].tolist() == [felice.sweep.Regime.BISTABLE]

@@ -320,8 +320,27 @@ class BistableCircuit(NeuronModel):
     # follows u at once; the one clamp variable, v, has the nodes' own timescale C/I_bias
     # and forms the "slow" class: the instantaneous curve holds v at rest, the slow
     # (steady-state) curve lets v settle to a root of dv/dτ = 0 at the clamped u,
-    # searched for in v ∈ [−0.5, 1] V. Where there are several roots the curve has
+    # searched for from starts across c ± 12/β (below). Where there are several roots the curve has
     # branches, where there is none (v runs away) it has none.
+    #
+    # Where the fixpoints lie: at a fixpoint each node's nFET current balances the bias,
+    # α·e^{βx}·(1 + γ·…) = 1 ± σ, so both nodes sit within a few U_t/κ = 1/β of
+    # c = ln(1/α)/β (0.28 V at the defaults, 0.72 V at α/1000): the search interval
+    # moves with α and β instead of being a fixed window around the default fixpoints.
+
+    # In units of 1/β (e-folds of the nFET current) about c: the clamp range (it holds
+    # both nodes of every fixpoint for |σ| < 0.99 and is the plotted I–V window,
+    # [−0.17, 0.60] V at the defaults) and the wider span of the root finder's starts.
+    _CLAMP_RANGE: ClassVar[tuple[float, float]] = (-7.0, 5.0)
+    _STARTS_RANGE: ClassVar[tuple[float, float]] = (-12.0, 12.0)
+
+    def fixpoint_scale(self) -> Float[Array, "*neurons"]:
+        """c = ln(1/α)/β in V: where the nFET current α·e^{βx} equals the bias.
+
+        Both nodes of every fixpoint lie within a few 1/β of it (for |σ| < 1).
+        Scalar or `(n_neurons,)` like α and β.
+        """
+        return jnp.log(1.0 / self.alpha) / self.beta
 
     @property
     def clamp_timescales(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
@@ -331,8 +350,13 @@ class BistableCircuit(NeuronModel):
     def clamp_range(
         self, I_applied: Float[ArrayLike, ""] | None = None
     ) -> tuple[Float[Array, ""], Float[Array, ""]]:
-        """u ∈ [−0.2, 0.6] V (whatever the applied current): around the default fixpoints."""
-        return jnp.asarray(-0.2, self.dtype), jnp.asarray(0.6, self.dtype)
+        """u ∈ [c − 7/β, c + 5/β] with c = `fixpoint_scale()` (V): holds every fixpoint.
+
+        [−0.17, 0.60] V at the defaults; it moves with α and β (the applied current is
+        not used). Scalars, or `(n_neurons,)` with per-neuron α or β.
+        """
+        c = self.fixpoint_scale()
+        return c + self._CLAMP_RANGE[0] / self.beta, c + self._CLAMP_RANGE[1] / self.beta
 
     def clamp_split(self, y: Float[Array, " 2"]) -> tuple[Float[Array, ""], Float[Array, " 1"]]:
         """(u, [v])."""
@@ -352,8 +376,11 @@ class BistableCircuit(NeuronModel):
         return -du, jnp.atleast_1d(dv)
 
     def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "31 1"]:
-        """31 values of v from −0.5 V to 1 V, 50 mV apart."""
-        return jnp.linspace(-0.5, 1.0, 31, dtype=self.dtype)[:, None]
+        """31 values of v in c ± 12/β (c = `fixpoint_scale()`; [−0.49, 1.05] V, 51 mV apart
+        at the defaults): wider than `clamp_range`, so that Newton reaches every root."""
+        c = self.fixpoint_scale()
+        lo, hi = (c + b / self.beta for b in self._STARTS_RANGE)
+        return jnp.linspace(lo, hi, 31, dtype=self.dtype)[:, None]
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
         """`{"I_ext": (I_applied, 0)}`: the applied current flows into node u.
@@ -374,8 +401,8 @@ class BistableCircuit(NeuronModel):
     def stable_fixpoints(self, n_neurons: int | None = None) -> Float[Array, "neurons 2 2"]:
         """The two stable fixpoints of each neuron.
 
-        Uses `felice.analysis.equilibria` (Newton from a grid of starts in
-        u, v ∈ [−0.5, 1] V, duplicates merged) and keeps the stable ones (both
+        Uses `felice.analysis.equilibria` (Newton from a grid of starts in u and v
+        across `clamp_range`, duplicates merged) and keeps the stable ones (both
         eigenvalues with negative real part) at least 1 mV off the diagonal u = v,
         which is the separatrix (a root on it belongs e.g. to the line of fixpoints
         at σ = 0).
@@ -392,7 +419,7 @@ class BistableCircuit(NeuronModel):
         if n_neurons is None:
             n_neurons = self._population_size() or 1
         n = self._check_n_neurons(n_neurons)
-        eq = equilibria(self, V_range=(-0.5, 1.0), n_grid=16, max_equilibria=16)
+        eq = equilibria(self, n_grid=16, max_equilibria=16)
         u, v = eq.states[..., 0], eq.states[..., 1]
         ok = eq.stable & (jnp.abs(u - v) > 1e-3)
 

@@ -23,6 +23,7 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
+from felice._io import atomic_write  # noqa: E402
 from felice.iv_report import run_iv  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"
@@ -52,7 +53,7 @@ def main(prefixes: list[str]) -> None:
             continue
         t = time.perf_counter()
         report = run_iv(model, preset=preset, out=FIGURES / f"{name}.png")
-        (FIGURES / f"{name}.json").write_text(json.dumps(_compact(report), indent=1) + "\n")
+        atomic_write(FIGURES / f"{name}.json", json.dumps(_compact(report), indent=1) + "\n")
         print(f"{name}: {time.perf_counter() - t:.1f} s")
 
 

@@ -28,7 +28,11 @@ def executes(name: str):
     """Mark a test as the execution test of `notebooks/<name>`."""
     if not (NOTEBOOKS / name).is_file():
         raise ValueError(f"no notebook {name!r} in {NOTEBOOKS}")
-    return getattr(pytest.mark, MARKER)(name)
+    def mark(fn):
+        # Notebooks execute in a fresh kernel (a minute of compilation each): slow tests.
+        return pytest.mark.slow(getattr(pytest.mark, MARKER)(name)(fn))
+
+    return mark
 
 
 def notebook_paths() -> list[Path]:

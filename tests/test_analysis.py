@@ -147,6 +147,7 @@ def _end_state(model, y0):
     return solve(model, y0, jnp.array([0.0, 300.0], F64), rtol=1e-10, atol=1e-12)[-1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls, n_saddles", [(WereRabbit, 0), (Boomerang, 1)])
 def test_bistable_equilibria_are_the_end_states_of_long_simulations(cls, n_saddles):
     model = cls(dtype=F64)
@@ -233,6 +234,7 @@ def _check_against_simulation(make, I_app, t0, t1, n_save):
     return labels
 
 
+@pytest.mark.slow
 def test_classify_fhnrs_spiking_agrees_with_simulation():
     I_app = np.linspace(-1.5, 1.5, 25)
     labels = _check_against_simulation(lambda **kw: FHNRS(dtype=F64, **kw), I_app, 1000.0, 3000.0, 20001)
@@ -240,6 +242,7 @@ def test_classify_fhnrs_spiking_agrees_with_simulation():
     assert {"excitable", "spiking", "bistable"} <= set(labels)
 
 
+@pytest.mark.slow
 def test_classify_fhnrs_bursting_agrees_with_simulation():
     # 11 values: the grid avoids −0.84 < I_app < −0.72 where the geometric rule says tonic
     # but the circuit still bursts (see docs/analysis.md).

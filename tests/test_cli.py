@@ -11,6 +11,7 @@ from _atomic import record_replaces, written_atomically
 from felice.cli import main
 
 
+@pytest.mark.slow
 def test_demo_prints_hardware_view_and_writes_a_summary_figure(tmp_path, capsys, monkeypatch):
     from PIL import Image
 
@@ -77,6 +78,7 @@ def test_unknown_command_fails():
         main(["nosuchcommand"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, preset, label", [
     ("fhnrs", "spiking", "spiking"), ("fhnrs", "bursting", "bursting"),
     ("wererabbit", None, "bistable"), ("Boomerang", None, "bistable"),

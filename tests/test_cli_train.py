@@ -21,6 +21,7 @@ def _error(argv, capsys) -> str:
     return err
 
 
+@pytest.mark.slow
 def test_train_cli_writes_outputs_and_resumes(tmp_path, capsys):
     out = tmp_path / "run"
     assert main([*ARGS, "--epochs", "1", "--out", str(out)]) == 0

@@ -106,6 +106,7 @@ def test_bistable_neuron_latches_at_its_fixpoint(model):
     assert g[0, 0] > 0  # it ends resting at a fixpoint again
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, method", [
     ("fhnrs", "heun"), ("wererabbit", "ros2"), ("boomerang", "heun"), ("boomerang", "ros2"),
 ])
@@ -282,6 +283,7 @@ def test_ros2_converges_with_second_order_on_fhnrs():
     assert errors[0] / errors[1] > 3.0, errors
 
 
+@pytest.mark.slow
 def test_bistable_network_engines_agree_at_a_converged_dt():
     """A small Boomerang network (4 inputs + bias, 8 hidden, 3 out; random preset
     weights), two latency-coded trials, 22 neuron-trials. At dt = 0.002 (ROS2; the
@@ -337,6 +339,7 @@ def test_bistable_network_engines_agree_at_a_converged_dt():
     assert mismatch(0.02, "heun")[0] <= coarse / 2
 
 
+@pytest.mark.slow
 def test_detach_rearm_keeps_the_forward_pass_and_removes_the_growing_gradient():
     """Boomerang preset, 8 hidden, 30 Yin-Yang samples, Heun. With `detach_rearm` the
     loss is bit-identical (only the backward pass changes). Through the armed state

@@ -251,6 +251,7 @@ def _latency(I_B):
     return jnp.sum(run(pipeline, _fhnrs_emitter(_fhnrs(I_B)))["first_spike_latency"].value)
 
 
+@pytest.mark.slow
 def test_grad_of_probe_objective_wrt_bias_currents_matches_finite_differences(three_runs):
     I_B = jnp.asarray([2e-9, 2e-9], F64)
     assert 0 < float(_latency(I_B)) < 2 * 100 * 71.4e-6

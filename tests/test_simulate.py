@@ -167,6 +167,7 @@ def _spike_time(I_app, w):
     return result.spike_times[0, 0]
 
 
+@pytest.mark.slow
 def test_grad_of_spike_time_matches_finite_differences():
     I_app, w = jnp.asarray(-0.6, F64), jnp.asarray(3.0, F64)
     t_spike = _spike_time(I_app, w)
@@ -180,6 +181,7 @@ def test_grad_of_spike_time_matches_finite_differences():
     assert abs(float(dw)) > 1e-3
 
 
+@pytest.mark.slow
 def test_grad_of_fixpoint_arrival_time_matches_finite_differences():
     # atol = 3e-3 makes the arrival a transversal crossing of g (with the default 1e-3 the
     # first dip of the ringing only grazes the tolerance there, and finite differences
@@ -217,6 +219,7 @@ def test_saved_trajectory_with_pulse_current_matches_scipy():
     assert float(result.spike_times[0, 0]) > 10.0
 
 
+@pytest.mark.slow
 def test_current_inputs_agree_with_each_other():
     """A step, a sampled trace and a function of the same current give the same spikes."""
     model = FHNRS(I_app=-0.5, dtype=F64)
@@ -247,6 +250,7 @@ def test_fixed_step_solvers_converge_at_their_order(solver, order, dt):
     assert abs(rate - order) < 0.3, (errors, rate)
 
 
+@pytest.mark.slow
 def test_fixed_step_reverse_mode_gradient_over_a_long_run():
     def final_V(I_app):
         m = FHNRS(I_app=I_app, dtype=F64)

@@ -8,6 +8,9 @@ from felice.spice import compare_transistor, extract, fit_subthreshold, fit_tanh
 from felice.spice.compare_transistor import fast_iv, fhnrs_from_extraction, spiking_range
 from felice.spice.reference import solve_si, spike_rate, upward_crossings
 
+# ngspice transistor-level runs of the sky130 cards: minutes, not seconds.
+pytestmark = pytest.mark.slow
+
 U_T = 0.025865
 
 

@@ -95,6 +95,7 @@ def test_bad_parameters_are_refused():
         RegimeFromIV(n_v=1)
 
 
+@pytest.mark.slow
 def test_fi_curve_onset_matches_hopf_of_the_equilibrium():
     # Default FHNRS: V* = I_app, and J = [[-1 + 2s, -2s], [1/50, -1/50]] with s = sech²(V*):
     # det > 0 always, so rest is stable iff trace < 0, i.e. |I_app| > acosh(1/√0.51).
@@ -252,6 +253,7 @@ SHARDED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_sharded_equals_single_device():
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
                JAX_PLATFORMS="cpu")

@@ -26,6 +26,7 @@ DATA = yin_yang_splits(300, 10, 150, seed=5)
 SMALL = dict(hidden=(16,), batch_size=25, lr=1e-2)
 
 
+@pytest.mark.slow
 def test_short_training_lowers_loss_and_beats_chance():
     config = preset("fhnrs", epochs=5, **SMALL)
     before = evaluate(init_state(config).network, *DATA["test"], config)
@@ -146,6 +147,7 @@ def test_cosine_learning_rate_schedule():
         == pytest.approx(-0.01, rel=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("readout", ["max", "mean"])
 def test_event_engine_evaluates_the_same_network(readout):
     """felice.simulate runs a network like the fixed-step simulator does, as dt → 0.

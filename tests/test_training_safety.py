@@ -199,6 +199,7 @@ def _without_wall_time(history):
     return [{k: v for k, v in r.items() if k != "wall_s"} for r in history]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,at,epochs_saved", [
     ("state.eqx", 2, 1),      # the checkpoint of epoch 2: epoch 1's remains, 2 is trained again
     ("metrics.jsonl", 2, 2),  # after the checkpoint of epoch 2: metrics.jsonl lags one epoch

@@ -8,12 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Int
 
+from felice._roots import KINDS, distinct, newton_from_starts, stability_kind
 from felice._validation import check_finite
-from felice.analysis._roots import distinct, newton_from_starts
 from felice.neuron_models.base import NeuronModel
-
-KINDS = ("stable node", "stable focus", "unstable node", "unstable focus", "saddle", "non-hyperbolic")
-"""Labels of `Equilibria.kind`, by index."""
 
 
 class Equilibria(eqx.Module):
@@ -58,22 +55,6 @@ class Equilibria(eqx.Module):
             return [KINDS[k] for k in row if k >= 0]
 
         return one(kind) if kind.ndim == 1 else [one(r) for r in kind.reshape(-1, kind.shape[-1])]
-
-
-def stability_kind(eigenvalues: Complex[Array, " n"]) -> Int[Array, ""]:
-    """Index into `KINDS` of an equilibrium with these Jacobian eigenvalues.
-
-    Real parts within √eps·max|λ| of 0 make it non-hyperbolic; a focus has a pair
-    with an imaginary part beyond that tolerance.
-    """
-    re, im = jnp.real(eigenvalues), jnp.imag(eigenvalues)
-    tol = jnp.sqrt(jnp.finfo(re.dtype).eps) * jnp.maximum(1.0, jnp.max(jnp.abs(eigenvalues)))
-    focus = jnp.any(jnp.abs(im) > tol)
-    return jnp.select(
-        [jnp.any(jnp.abs(re) <= tol), jnp.all(re < 0), jnp.all(re > 0)],
-        [5, jnp.where(focus, 1, 0), jnp.where(focus, 3, 2)],
-        default=4,
-    )
 
 
 def dynamic_columns(model: NeuronModel) -> np.ndarray:

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
-from felice.analysis._roots import distinct, newton_from_starts, within
+from felice._roots import distinct, newton_from_starts, within
 from felice.neuron_models.base import NeuronModel
 
 

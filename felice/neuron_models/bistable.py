@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
+from felice._roots import newton_from_starts, stability_kind
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models.base import NeuronModel, _check_float_dtype, external_current
 
@@ -401,11 +402,12 @@ class BistableCircuit(NeuronModel):
     def stable_fixpoints(self, n_neurons: int | None = None) -> Float[Array, "neurons 2 2"]:
         """The two stable fixpoints of each neuron.
 
-        Uses `felice.analysis.equilibria` (Newton from a grid of starts in u and v
-        across `clamp_range`, duplicates merged) and keeps the stable ones (both
-        eigenvalues with negative real part) at least 1 mV off the diagonal u = v,
-        which is the separatrix (a root on it belongs e.g. to the line of fixpoints
-        at σ = 0).
+        Newton from a grid of starts (16 values of u across `clamp_range` times the 31
+        values of v of `clamp_starts`); of the roots with u in `clamp_range` it keeps the
+        stable ones (both eigenvalues with negative real part) at least 1 mV off the
+        diagonal u = v, which is the separatrix (a root on it belongs e.g. to the line of
+        fixpoints at σ = 0), and on each side of the diagonal the one of lowest u. The
+        same roots as `felice.analysis.equilibria(model, n_grid=16)`.
 
         Args:
             n_neurons: population size (default: the parameters' size, else 1).
@@ -414,21 +416,10 @@ class BistableCircuit(NeuronModel):
             Array `(n_neurons, 2, 2)`: `[:, 0]` is the fixpoint with u > v, `[:, 1]` the
             one with u < v, each as (u, v). NaN where no stable fixpoint was found.
         """
-        from felice.analysis.equilibria import equilibria
-
         if n_neurons is None:
             n_neurons = self._population_size() or 1
         n = self._check_n_neurons(n_neurons)
-        eq = equilibria(self, n_grid=16, max_equilibria=16)
-        u, v = eq.states[..., 0], eq.states[..., 1]
-        ok = eq.stable & (jnp.abs(u - v) > 1e-3)
-
-        def pick(mask: Array) -> Array:
-            first = jnp.argmax(mask, axis=-1)
-            y = jnp.take_along_axis(eq.states, first[..., None, None], axis=-2)[..., 0, :]
-            return jnp.where(jnp.any(mask, axis=-1)[..., None], y, jnp.nan)
-
-        pair = jnp.stack([pick(ok & (u > v)), pick(ok & (u < v))], axis=-2)
+        pair = _stable_fixpoint_pairs(self.broadcast_to_neurons(self._population_size() or 1))
         return jnp.broadcast_to(pair, (n, 2, 2))
 
     def init_state(self, n_neurons: int, *, side: int = 0) -> Float[Array, "neurons 2"]:
@@ -457,6 +448,35 @@ class BistableCircuit(NeuronModel):
                 "with these parameters (the circuit is not bistable there)"
             )
         return eqx.error_if(y, ~jnp.isfinite(y), "no stable fixpoint found")
+
+
+@eqx.filter_jit
+def _stable_fixpoint_pairs(population: BistableCircuit) -> Float[Array, "neurons 2 2"]:
+    """`stable_fixpoints` of a population with one parameter value per neuron."""
+    return eqx.filter_vmap(_stable_fixpoint_pair)(population)
+
+
+def _stable_fixpoint_pair(model: BistableCircuit) -> Float[Array, "2 2"]:
+    """(fixpoint with u > v, fixpoint with u < v) of a single neuron, NaN where none is found."""
+    lo, hi = model.clamp_range()
+    grid = jnp.meshgrid(jnp.linspace(lo, hi, 16, dtype=model.dtype), model.clamp_starts(lo)[:, 0],
+                        indexing="ij")
+    starts = jnp.stack(grid, axis=-1).reshape(-1, 2)
+
+    def f(y: Array) -> Array:
+        return model.dynamics(0.0, y[None])[0]
+
+    roots, ok = newton_from_starts(f, starts)
+    safe = jnp.where(ok[:, None], roots, starts)  # no NaN through the Jacobian
+    kind = jax.vmap(lambda y: stability_kind(jnp.linalg.eigvals(jax.jacfwd(f)(y))))(safe)
+    u, v = roots[:, 0], roots[:, 1]
+    ok = ok & (kind <= 1) & (u >= lo) & (u <= hi) & (jnp.abs(u - v) > 1e-3)  # 0, 1: stable
+
+    def lowest_u(mask: Array) -> Array:
+        i = jnp.argmin(jnp.where(mask, u, jnp.inf))
+        return jnp.where(jnp.any(mask), roots[i], jnp.nan)
+
+    return jnp.stack([lowest_u(ok & (u > v)), lowest_u(ok & (u < v))])
 
 
 def _check_kappa(beta: Any, U_t: Any) -> None:

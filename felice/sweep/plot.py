@@ -1,8 +1,6 @@
 """Figures of sweep tables (matplotlib; each helper returns its Figure and Axes)."""
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import BoundaryNorm, ListedColormap
 
 from felice.sweep.metrics import Regime
 from felice.sweep.table import SweepTable
@@ -13,6 +11,8 @@ _REGIME_COLOURS = ("#d9d9d9", "#2b83ba", "#d7191c", "#fdae61", "#abdda4")
 
 def _axes(ax):
     if ax is None:
+        import matplotlib.pyplot as plt  # here, so that `import felice` does not load pyplot
+
         fig, ax = plt.subplots(figsize=(5, 3.5))
         return fig, ax
     return ax.figure, ax
@@ -62,6 +62,8 @@ def plot_regime_map(table: SweepTable, x: str, y: str, *, column: str = "regime"
     """Regime labels (`felice.sweep.Regime`) over a full grid of `x` and `y`."""
     fig, ax = _axes(ax)
     xs, ys, z = _grid(table, x, y, column)
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
     cmap = ListedColormap(_REGIME_COLOURS)
     norm = BoundaryNorm(np.arange(-0.5, len(Regime) + 0.5), cmap.N)
     mesh = ax.pcolormesh(xs, ys, z, shading="nearest", cmap=cmap, norm=norm)

@@ -1,11 +1,19 @@
-"""Root finding shared by the analysis: Newton from many starts, distinct roots kept."""
+"""Root finding shared by the models and the analysis: Newton from many starts, distinct
+roots kept, and the stability of an equilibrium from its Jacobian eigenvalues.
+
+It sits below both `felice.neuron_models` and `felice.analysis`, so that a model can find
+its own fixpoints without importing the analysis package.
+"""
 
 from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import optimistix as optx
-from jaxtyping import Array, Bool, Float
+from jaxtyping import Array, Bool, Complex, Float, Int
+
+KINDS = ("stable node", "stable focus", "unstable node", "unstable focus", "saddle", "non-hyperbolic")
+"""Labels of `stability_kind` (and `felice.analysis.Equilibria.kind`), by index."""
 
 
 def newton_from_starts(
@@ -66,3 +74,19 @@ def within(points: Float[Array, "n d"], starts: Float[Array, "m d"]) -> Bool[Arr
     slack = jnp.sqrt(jnp.finfo(starts.dtype).eps) * (1 + jnp.max(jnp.abs(starts), axis=0))
     lo, hi = jnp.min(starts, axis=0) - slack, jnp.max(starts, axis=0) + slack
     return jnp.all((points >= lo) & (points <= hi), axis=1)
+
+
+def stability_kind(eigenvalues: Complex[Array, " n"]) -> Int[Array, ""]:
+    """Index into `KINDS` of an equilibrium with these Jacobian eigenvalues.
+
+    Real parts within √eps·max|λ| of 0 make it non-hyperbolic; a focus has a pair
+    with an imaginary part beyond that tolerance.
+    """
+    re, im = jnp.real(eigenvalues), jnp.imag(eigenvalues)
+    tol = jnp.sqrt(jnp.finfo(re.dtype).eps) * jnp.maximum(1.0, jnp.max(jnp.abs(eigenvalues)))
+    focus = jnp.any(jnp.abs(im) > tol)
+    return jnp.select(
+        [jnp.any(jnp.abs(re) <= tol), jnp.all(re < 0), jnp.all(re > 0)],
+        [5, jnp.where(focus, 1, 0), jnp.where(focus, 3, 2)],
+        default=4,
+    )

@@ -12,9 +12,6 @@ import jax.numpy as jnp
 import optimistix as optx
 from jaxtyping import Array, Bool, Complex, Float, Int
 
-KINDS = ("stable node", "stable focus", "unstable node", "unstable focus", "saddle", "non-hyperbolic")
-"""Labels of `stability_kind` (and `felice.analysis.Equilibria.kind`), by index."""
-
 
 def newton_from_starts(
     fn: Callable[[Array], Array], starts: Float[Array, "n_starts n"]
@@ -77,7 +74,9 @@ def within(points: Float[Array, "n d"], starts: Float[Array, "m d"]) -> Bool[Arr
 
 
 def stability_kind(eigenvalues: Complex[Array, " n"]) -> Int[Array, ""]:
-    """Index into `KINDS` of an equilibrium with these Jacobian eigenvalues.
+    """The kind of an equilibrium with these Jacobian eigenvalues: 0 stable node, 1 stable
+    focus, 2 unstable node, 3 unstable focus, 4 saddle, 5 non-hyperbolic (the index into
+    `felice.analysis.KINDS`).
 
     Real parts within √eps·max|λ| of 0 make it non-hyperbolic; a focus has a pair
     with an imaginary part beyond that tolerance.

@@ -8,9 +8,12 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Int
 
-from felice._roots import KINDS, distinct, newton_from_starts, stability_kind
+from felice._roots import distinct, newton_from_starts, stability_kind
 from felice._validation import check_finite
 from felice.neuron_models.base import NeuronModel
+
+KINDS = ("stable node", "stable focus", "unstable node", "unstable focus", "saddle", "non-hyperbolic")
+"""Labels of `Equilibria.kind` (the codes of `stability_kind`), by index."""
 
 
 class Equilibria(eqx.Module):

@@ -39,11 +39,11 @@ def felice_counts(currents, chunk_size, dtmax):
     model = felice.FHNRS(dtype=jnp.float64)
     metric = dict(count=felice.sweep.SpikeCount(0.0))
     kw = dict(t1=T1, rtol=RTOL, atol=ATOL, max_spikes=64, chunk_size=chunk_size, dtmax=dtmax)
-    felice.sweep(model, {"I_app": currents[:chunk_size]}, metric, **kw)  # compile
+    felice.sweep.sweep(model, {"I_app": currents[:chunk_size]}, metric, **kw)  # compile
     times = []
     for _ in range(REPEATS):
         start = time.perf_counter()
-        table = felice.sweep(model, {"I_app": currents}, metric, **kw)
+        table = felice.sweep.sweep(model, {"I_app": currents}, metric, **kw)
         times.append(time.perf_counter() - start)
     return table["count"], min(times)
 

@@ -79,14 +79,14 @@ POINTS = {"I_app": np.array([-1.2, -0.5])}
 def test_sweep_resume_sees_a_changed_metric_or_y0(tmp_path):
     folder = tmp_path / "run"
     kw = dict(t1=100.0, chunk_size=2, folder=folder)
-    first = felice.sweep(MODEL, POINTS, {"n": _make(1.0)}, **kw)
+    first = felice.sweep.sweep(MODEL, POINTS, {"n": _make(1.0)}, **kw)
     # Same name, new closure value: before, the old numbers came back.
     with pytest.raises(ValueError, match="different sweep"):
-        felice.sweep(MODEL, POINTS, {"n": _make(10.0)}, **kw)
+        felice.sweep.sweep(MODEL, POINTS, {"n": _make(10.0)}, **kw)
     with pytest.raises(ValueError, match="different sweep"):
-        felice.sweep(MODEL, POINTS, {"n": _make(1.0)}, y0=lambda m, n: m.init_state(n) + 0.1,
+        felice.sweep.sweep(MODEL, POINTS, {"n": _make(1.0)}, y0=lambda m, n: m.init_state(n) + 0.1,
                      **kw)
-    again = felice.sweep(MODEL, POINTS, {"n": _make(1.0)}, **kw)  # resumed: equal
+    again = felice.sweep.sweep(MODEL, POINTS, {"n": _make(1.0)}, **kw)  # resumed: equal
     np.testing.assert_array_equal(again["n"], first["n"])
 
 
@@ -101,10 +101,10 @@ def _counting(x):
 def test_sweep_with_a_static_callable_module_resumes(tmp_path):
     folder = tmp_path / "run"
     kw = dict(t1=100.0, chunk_size=2, folder=folder)
-    felice.sweep(MODEL, POINTS, {"n": _WithStatic(_counting, jnp.asarray(1.0))}, **kw)
+    felice.sweep.sweep(MODEL, POINTS, {"n": _WithStatic(_counting, jnp.asarray(1.0))}, **kw)
     assert len(_CALLS) == 1
     # A new but equal module: before, its hash (a repr with an address) never matched.
-    table = felice.sweep(MODEL, POINTS, {"n": _WithStatic(_counting, jnp.asarray(1.0))}, **kw)
+    table = felice.sweep.sweep(MODEL, POINTS, {"n": _WithStatic(_counting, jnp.asarray(1.0))}, **kw)
     assert len(_CALLS) == 1 and table["n"].shape == (2,)
     with pytest.raises(ValueError, match="cannot describe"):
-        felice.sweep(MODEL, POINTS, {"n": SpikeCount(0.0)}, **kw, solver_options=object())
+        felice.sweep.sweep(MODEL, POINTS, {"n": SpikeCount(0.0)}, **kw, solver_options=object())

@@ -49,7 +49,7 @@ def test_sweep_equals_points_one_by_one(kind):
         points = felice.sweep.random(5, seed=1, I_app=(-1.2, 1.2), **{"a[1]": (1.5, 2.5)})
     else:
         points = felice.sweep.latin_hypercube(5, seed=2, I_app=(-1.2, 1.2), g=(0.8, 1.2))
-    table = felice.sweep(MODEL, points, METRICS, t1=T1, chunk_size=CHUNK)
+    table = felice.sweep.sweep(MODEL, points, METRICS, t1=T1, chunk_size=CHUNK)
     ref = one_by_one(points)
     for name, col in points.items():
         np.testing.assert_array_equal(table[name], col)
@@ -78,19 +78,19 @@ def test_points_structure():
 def test_bad_parameters_are_refused():
     pts = {"I_app": [0.0]}
     with pytest.raises(ValueError, match="unit system"):
-        felice.sweep(MODEL, {"kappa": [0.7]}, METRICS, t1=T1)
+        felice.sweep.sweep(MODEL, {"kappa": [0.7]}, METRICS, t1=T1)
     with pytest.raises(ValueError, match="not a field"):
-        felice.sweep(MODEL, {"I_bias": [0.7]}, METRICS, t1=T1)
+        felice.sweep.sweep(MODEL, {"I_bias": [0.7]}, METRICS, t1=T1)
     with pytest.raises(ValueError, match="name one element"):
-        felice.sweep(MODEL, {"a": [0.7]}, METRICS, t1=T1)
+        felice.sweep.sweep(MODEL, {"a": [0.7]}, METRICS, t1=T1)
     with pytest.raises(ValueError, match="out of range"):
-        felice.sweep(MODEL, {"a[5]": [0.7]}, METRICS, t1=T1)
+        felice.sweep.sweep(MODEL, {"a[5]": [0.7]}, METRICS, t1=T1)
     with pytest.raises(ValueError, match="instantaneous"):
-        felice.sweep(MODEL, {"tau[0]": [0.0, 5.0]}, METRICS, t1=T1)
+        felice.sweep.sweep(MODEL, {"tau[0]": [0.0, 5.0]}, METRICS, t1=T1)
     with pytest.raises(ValueError, match="chunk_size"):
-        felice.sweep(MODEL, pts, METRICS, t1=T1, chunk_size=0)
+        felice.sweep.sweep(MODEL, pts, METRICS, t1=T1, chunk_size=0)
     with pytest.raises(ValueError, match="same length"):
-        felice.sweep(MODEL, {"I_app": [0.0, 1.0], "g": [1.0]}, METRICS, t1=T1)
+        felice.sweep.sweep(MODEL, {"I_app": [0.0, 1.0], "g": [1.0]}, METRICS, t1=T1)
     with pytest.raises(ValueError, match="n_v=1"):
         RegimeFromIV(n_v=1)
 
@@ -121,7 +121,7 @@ def test_fi_curve_onset_matches_hopf_of_the_equilibrium():
     assert np.all(table["regime"][np.abs(currents) > I_hopf] == Regime.REST)
     # Consistent with felice.analysis.classify at every point: the sweep's analysis-only
     # metric and classify itself, and both with the simulated rates.
-    iv = felice.sweep(MODEL, {"I_app": currents}, {"regime": RegimeFromIV()}, t1=None,
+    iv = felice.sweep.sweep(MODEL, {"I_app": currents}, {"regime": RegimeFromIV()}, t1=None,
                       chunk_size=CHUNK)["regime"]
     labels = felice.analysis.classify(MODEL, I_app=currents)
     np.testing.assert_array_equal(iv, [int(getattr(Regime, lab.upper())) for lab in labels])
@@ -181,7 +181,7 @@ def test_iv_regime_sweep_labels_bistable_points():
     # three equilibria is stable (all non-hyperbolic): not bistable. The analysis-only
     # metric needs no simulation (t1=None).
     wr = felice.WereRabbit(dtype=jnp.float64)
-    table = felice.sweep(wr, {"sigma": [0.0, float(wr.sigma)]}, {"regime": RegimeFromIV()},
+    table = felice.sweep.sweep(wr, {"sigma": [0.0, float(wr.sigma)]}, {"regime": RegimeFromIV()},
                          t1=None, chunk_size=CHUNK)
     np.testing.assert_array_equal(table["regime"] == Regime.BISTABLE, [False, True])
 
@@ -209,23 +209,23 @@ def _counts(model, result):
 def test_interrupted_sweep_resumes(tmp_path):
     points = {"I_app": np.linspace(-1.2, 0.4, 10)}  # 3 chunks of 4
     folder = tmp_path / "run"
-    full = felice.sweep(MODEL, points, dict(count=SpikeCount(0.0)), t1=T1, chunk_size=CHUNK)
+    full = felice.sweep.sweep(MODEL, points, dict(count=SpikeCount(0.0)), t1=T1, chunk_size=CHUNK)
     _RUN.update(calls=0, fail_at=3)
     with pytest.raises(KeyboardInterrupt):
-        felice.sweep(MODEL, points, dict(count=_counts), t1=T1, chunk_size=CHUNK, folder=folder)
+        felice.sweep.sweep(MODEL, points, dict(count=_counts), t1=T1, chunk_size=CHUNK, folder=folder)
     assert sorted(p.name for p in folder.glob("chunk_*.npz")) == ["chunk_000000.npz",
                                                                    "chunk_000001.npz"]
     assert not list(folder.glob(".*tmp"))  # no partial files left
     _RUN.update(calls=0, fail_at=0)
-    resumed = felice.sweep(MODEL, points, dict(count=_counts), t1=T1, chunk_size=CHUNK,
+    resumed = felice.sweep.sweep(MODEL, points, dict(count=_counts), t1=T1, chunk_size=CHUNK,
                            folder=folder)
     assert _RUN["calls"] == 1  # only the chunk in flight was redone
     np.testing.assert_array_equal(resumed["count"], full["count"])
 
     with pytest.raises(ValueError, match="different sweep"):
-        felice.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=_counts), t1=T1,
+        felice.sweep.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=_counts), t1=T1,
                      chunk_size=CHUNK, folder=folder)
-    again = felice.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=_counts), t1=T1,
+    again = felice.sweep.sweep(MODEL, {"I_app": points["I_app"] + 0.1}, dict(count=_counts), t1=T1,
                          chunk_size=CHUNK, folder=folder, overwrite=True)
     assert len(again) == 10 and _RUN["calls"] == 4
 
@@ -238,8 +238,8 @@ SHARDED = textwrap.dedent("""
     m = felice.FHNRS(dtype=jnp.float64)
     pts = felice.sweep.grid(I_app=np.linspace(-1.2, 0.5, 5), **{"a[1]": [1.5, 2.0]})
     metrics = dict(count=felice.sweep.SpikeCount(0.0), first=lambda m, r: r.spike_times[:, 0])
-    two = felice.sweep(m, pts, metrics, t1=300.0, chunk_size=4)
-    one = felice.sweep(m, pts, metrics, t1=300.0, chunk_size=4, devices=jax.devices()[:1])
+    two = felice.sweep.sweep(m, pts, metrics, t1=300.0, chunk_size=4)
+    one = felice.sweep.sweep(m, pts, metrics, t1=300.0, chunk_size=4, devices=jax.devices()[:1])
     np.testing.assert_array_equal(two["count"], one["count"])
     np.testing.assert_allclose(two["first"], one["first"], rtol=1e-12)
     # The chunk really is laid out over both devices, and so is the solve's output.
@@ -313,7 +313,7 @@ def test_bursting_set_is_labelled_bursting():
     # negative conductance off (a[2] = 0) the same circuit can only spike tonically.
     model = felice.FHNRS.bursting(dtype=jnp.float64)
     points = {"I_app": np.array([-2.0, -2.0, -3.0]), "a[2]": np.array([-1.5, 0.0, -1.5])}
-    table = felice.sweep(model, points, dict(regime=RegimeFromSpikes(1500.0)), t1=6000.0,
+    table = felice.sweep.sweep(model, points, dict(regime=RegimeFromSpikes(1500.0)), t1=6000.0,
                          max_spikes=512, chunk_size=4)
     assert table["regime"][0] == Regime.BURSTING
     assert table["regime"][1] != Regime.BURSTING

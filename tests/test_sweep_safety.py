@@ -32,9 +32,9 @@ def _result(t1):
 def test_window_starting_after_t1_is_refused(metric):
     # Before the fix the window [200, 150) was empty: rate 0 and REST for a spiking neuron.
     with pytest.raises(ValueError, match=r"t_start must be < t1, got t_start=200.0, t1=150.0"):
-        felice.sweep(FHN, {"I_app": [-0.5]}, {"m": metric}, t1=150.0, y0=_never_called)
+        felice.sweep.sweep(FHN, {"I_app": [-0.5]}, {"m": metric}, t1=150.0, y0=_never_called)
     with pytest.raises(ValueError, match="needs a simulation"):
-        felice.sweep(FHN, {"I_app": [-0.5]}, {"m": metric}, t1=None)
+        felice.sweep.sweep(FHN, {"I_app": [-0.5]}, {"m": metric}, t1=None)
     with pytest.raises(ValueError, match="t_start must be < t1"):
         metric(None, _result(150.0))
     assert np.asarray(type(metric)(0.0)(None, _result(150.0))).shape == (1,)
@@ -73,7 +73,7 @@ def test_swept_values_pass_the_model_constructor_checks(model, name, bad, messag
     good = float(np.asarray(getattr(model, name.split("[")[0])).reshape(-1)[-1])
     values = np.array([good, good, good, bad, good])
     with pytest.raises(ValueError) as info:
-        felice.sweep(model, {name: values}, {"n": SpikeCount(0.0)}, t1=10.0, y0=_never_called)
+        felice.sweep.sweep(model, {name: values}, {"n": SpikeCount(0.0)}, t1=10.0, y0=_never_called)
     text = str(info.value)
     assert text.startswith(f"sweep point 3 ({name}={bad!r}): ") and message in text
     # The same value given to the constructor is refused with the same message.

@@ -1,8 +1,5 @@
 """Parameter sweeps: population-batched, sharded over devices, resumable (see docs/sweeps.md)."""
 
-import sys
-import types
-
 from felice.sweep.builtins import fi_curve, fixpoint_curve, mismatch_robustness, regime_map
 from felice.sweep.metrics import Regime, RegimeFromIV, RegimeFromSpikes, SpikeCount, SpikeRate
 from felice.sweep.plot import plot_fi_curve, plot_heatmap, plot_regime_map
@@ -32,12 +29,3 @@ __all__ = [
     "sweep",
 ]
 
-
-class _CallableModule(types.ModuleType):
-    """Lets `felice.sweep(...)` call `felice.sweep.sweep` while the module keeps its helpers."""
-
-    def __call__(self, *args, **kwargs):
-        return sweep(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -345,7 +345,9 @@ class SpikingNetwork(NeuronModel):
         return self.w_in(counts)
 
     def input_spike(
-        self, y: Float[Array, "neurons n_state"], weights: Float[ArrayLike, " neurons"]
+        self,
+        y: Float[Array, "neurons n_state"],
+        weights: Float[ArrayLike, " neurons"] | Float[ArrayLike, ""],
     ) -> Float[Array, "neurons n_state"]:
         """Add each neuron's summed input weight (model current units) to its `I_syn`."""
         self.check_state(y)

@@ -120,7 +120,9 @@ class NeuronModel(eqx.Module):
 
     @abc.abstractmethod
     def input_spike(
-        self, y: Float[Array, "neurons n_state"], weights: Float[ArrayLike, " neurons"]
+        self,
+        y: Float[Array, "neurons n_state"],
+        weights: Float[ArrayLike, " neurons"] | Float[ArrayLike, ""],
     ) -> Float[Array, "neurons n_state"]:
         """State right after input spikes of the given (summed) weight per neuron arrive.
 

@@ -20,6 +20,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import DTypeLike
 from jaxtyping import Array, ArrayLike, Float
 
 from felice._roots import newton_from_starts, stability_kind
@@ -100,7 +101,7 @@ class BistableCircuit(NeuronModel):
         C: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["C"],
         I_bias: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["I_bias"],
         U_t: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["U_t"],
-        dtype: jnp.dtype = jnp.float32,
+        dtype: DTypeLike = jnp.float32,
     ):
         """Build the model from dimensionless parameters (None: the model's default).
 
@@ -146,7 +147,7 @@ class BistableCircuit(NeuronModel):
         rearm_factor: Float[ArrayLike, "*neurons"] = 50.0,
         w_u: Float[ArrayLike, "*neurons"] = 0.5,
         w_v: Float[ArrayLike, "*neurons"] = -0.5,
-        dtype: jnp.dtype = jnp.float32,
+        dtype: DTypeLike = jnp.float32,
     ) -> "BistableCircuit":
         """Build the model from circuit values in SI units.
 
@@ -301,7 +302,9 @@ class BistableCircuit(NeuronModel):
         return (2,)
 
     def input_spike(
-        self, y: Float[Array, "neurons 2"], weights: Float[ArrayLike, " neurons"]
+        self,
+        y: Float[Array, "neurons 2"],
+        weights: Float[ArrayLike, " neurons"] | Float[ArrayLike, ""],
     ) -> Float[Array, "neurons 2"]:
         """Kick each neuron: u += w·w_u, v += w·w_v (volts)."""
         self.check_state(y)

@@ -16,6 +16,7 @@ Reference: L. Ribar and R. Sepulchre, "Neuromodulation of neuromorphic circuits"
 IEEE TCAS-I 66(8):3028–3040, 2019.
 """
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import equinox as eqx
@@ -23,6 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
+from jax.typing import DTypeLike
 from jaxtyping import Array, ArrayLike, Float
 
 from felice._validation import check_finite, check_interval, check_positive
@@ -31,7 +33,7 @@ from felice.neuron_models.base import NeuronModel, _check_float_dtype, external_
 _TIMESCALE_NAMES = ("slow", "ultraslow")
 
 
-def _timescale_class(t: float, distinct: list[float]) -> str:
+def _timescale_class(t: float | np.floating, distinct: list[float]) -> str:
     """Name of the timescale class of τ = t among the distinct positive τ: fast, slow, ultraslow, tau3, ..."""
     if t == 0:
         return "fast"
@@ -103,9 +105,9 @@ class FHNRS(NeuronModel):
     def __init__(
         self,
         *,
-        a: Float[ArrayLike, "*neurons elements"] = (-2.0, 2.0),
-        delta: Float[ArrayLike, "*neurons elements"] = (0.0, 0.0),
-        tau: Float[ArrayLike, "*neurons elements"] = (0.0, 50.0),
+        a: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (-2.0, 2.0),
+        delta: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (0.0, 0.0),
+        tau: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (0.0, 50.0),
         g: Float[ArrayLike, "*neurons"] = 1.0,
         E_rev: Float[ArrayLike, "*neurons"] = 0.0,
         C: Float[ArrayLike, "*neurons"] = 1.0,
@@ -118,7 +120,7 @@ class FHNRS(NeuronModel):
         C_unit: Float[ArrayLike, ""] = 1e-12,
         element_names: tuple[str, ...] | None = None,
         instantaneous: tuple[bool, ...] | None = None,
-        dtype: jnp.dtype = jnp.float32,
+        dtype: DTypeLike = jnp.float32,
     ):
         """Build the model; the defaults are the spiking set of Ribar & Sepulchre.
 
@@ -224,9 +226,9 @@ class FHNRS(NeuronModel):
         *,
         C: Float[ArrayLike, "*neurons"] = 1e-12,
         I_passive: Float[ArrayLike, "*neurons"] = 1e-9,
-        I_B: Float[ArrayLike, "*neurons elements"] = (2e-9, 2e-9),
-        sign: Float[ArrayLike, "*neurons elements"] = (-1.0, 1.0),
-        tau: Float[ArrayLike, "*neurons elements"] = (0.0, 50 * 0.05e-3 / 0.7),
+        I_B: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (2e-9, 2e-9),
+        sign: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (-1.0, 1.0),
+        tau: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (0.0, 50 * 0.05e-3 / 0.7),
         V_offset: Float[ArrayLike, "*neurons elements"] = 0.0,
         E_rev: Float[ArrayLike, "*neurons"] = 0.0,
         I_app: Float[ArrayLike, "*neurons"] = 0.0,
@@ -235,7 +237,7 @@ class FHNRS(NeuronModel):
         kappa: Float[ArrayLike, ""] = 0.7,
         U_t: Float[ArrayLike, ""] = 0.025,
         element_names: tuple[str, ...] | None = None,
-        dtype: jnp.dtype = jnp.float32,
+        dtype: DTypeLike = jnp.float32,
     ) -> "FHNRS":
         """Build the model from circuit values in SI units.
 
@@ -439,7 +441,9 @@ class FHNRS(NeuronModel):
         return jnp.broadcast_to(y[:, 0] - self.V_th, y.shape[:1])
 
     def input_spike(
-        self, y: Float[Array, "neurons n_state"], weights: Float[ArrayLike, " neurons"]
+        self,
+        y: Float[Array, "neurons n_state"],
+        weights: Float[ArrayLike, " neurons"] | Float[ArrayLike, ""],
     ) -> Float[Array, "neurons n_state"]:
         """Add each neuron's input weight (model current units) to its synaptic current."""
         self.check_state(y)

@@ -6,6 +6,7 @@ fast I–V curve, the applied-current range that spikes and the spike frequency
 (`compare_transistor`).
 """
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import equinox as eqx
@@ -206,7 +207,9 @@ def _rates(t: np.ndarray, V: np.ndarray, V_th: float, t_settle: float) -> np.nda
 
 def compare_transistor(
     card: Sky130Card,
-    I_app: Float[ArrayLike, " n"] = (-1.2e-9, -0.8e-9, -0.4e-9, 0.0, 0.4e-9, 0.8e-9, 1.2e-9),
+    I_app: Float[ArrayLike, " n"] | Sequence[float] = (
+        -1.2e-9, -0.8e-9, -0.4e-9, 0.0, 0.4e-9, 0.8e-9, 1.2e-9
+    ),
     *,
     t_stop: float = 25e-3,
     V0: float = 0.01,

@@ -11,13 +11,13 @@ time refinement uses) and returns the current at those times.
 """
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Float, Int
+from jaxtyping import Array, ArrayLike, Float, Int, Real
 
 from felice._validation import check_finite
 
@@ -106,7 +106,11 @@ class CurrentTrace(CurrentInput):
     ts: Float[Array, " samples"]
     values: Float[Array, "samples ..."]
 
-    def __init__(self, ts: Float[ArrayLike, " samples"], values: Float[ArrayLike, "samples ..."]):
+    def __init__(
+        self,
+        ts: Float[ArrayLike, " samples"] | Sequence[float],
+        values: Float[ArrayLike, "samples ..."] | Sequence[float],
+    ):
         ts_np = _time("ts", ts)
         if ts_np.ndim != 1 or ts_np.size < 2 or np.any(np.diff(ts_np) <= 0):
             raise ValueError(f"ts must be a strictly increasing 1-D array of ≥ 2 times, got ts={ts_np}")
@@ -191,9 +195,9 @@ class SpikeTrain(eqx.Module):
 
     def __init__(
         self,
-        times: Float[ArrayLike, " spikes"],
-        targets: Int[ArrayLike, " spikes"] | int = 0,
-        weights: Float[ArrayLike, " spikes"] | float = 1.0,
+        times: Real[ArrayLike, " spikes"] | Sequence[float],
+        targets: Int[ArrayLike, " spikes"] | Sequence[int] | int = 0,
+        weights: Float[ArrayLike, " spikes"] | Float[ArrayLike, ""] | Sequence[float] = 1.0,
     ):
         check_finite("times", times)
         times = jnp.ravel(jnp.asarray(times))

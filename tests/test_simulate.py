@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import unchecked
 from scipy.integrate import solve_ivp
 
 import felice
@@ -302,7 +303,7 @@ def test_progress_bar(capsys):
     ],
 )
 def test_invalid_arguments(name, kwargs):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=name), unchecked():  # inputs=[3.0] is ill-typed
         simulate(FHNRS(), **kwargs)
 
 

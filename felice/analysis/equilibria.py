@@ -1,5 +1,6 @@
 """Equilibria of a neuron model in a box, with Jacobian eigenvalues and stability labels."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import equinox as eqx
@@ -116,7 +117,7 @@ def _equilibria(model, V_range, I_applied, n_grid, max_equilibria):
 def equilibria(
     model: NeuronModel,
     *,
-    I_applied: Float[ArrayLike, "*neurons"] | None = None,
+    I_applied: Float[ArrayLike, "*neurons"] | Sequence[float] | None = None,
     V_range: tuple[float, float] | None = None,
     n_grid: int = 32,
     max_equilibria: int = 8,
@@ -173,7 +174,9 @@ def _check_V_range(V_range: Any) -> None:
 
 
 def neuron_batch(
-    model: NeuronModel, I_applied: Float[ArrayLike, "*neurons"] | None, name: str = "I_applied"
+    model: NeuronModel,
+    I_applied: Float[ArrayLike, "*neurons"] | Sequence[float] | None,
+    name: str = "I_applied",
 ) -> tuple[int | None, NeuronModel, Array | None]:
     """(population size or None, the model with one parameter value per neuron, I_applied per neuron).
 

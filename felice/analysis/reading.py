@@ -28,7 +28,7 @@ def _sign_changes(f: np.ndarray) -> np.ndarray:
     return np.flatnonzero(ok & (np.sign(f[:-1]) * np.sign(f[1:]) < 0))
 
 
-def _linear_zero(V: np.ndarray, f: np.ndarray, i: int) -> float:
+def _linear_zero(V: np.ndarray, f: np.ndarray, i: int | np.integer) -> float:
     return float(V[i] - f[i] * (V[i + 1] - V[i]) / (f[i + 1] - f[i]))
 
 

@@ -354,7 +354,9 @@ class SpikingNetwork(NeuronModel):
         return y.at[:, -1].add(jnp.broadcast_to(jnp.asarray(weights, y.dtype), y.shape[:1]))
 
     def reset_spiked(
-        self, y: Float[Array, "neurons n_state"], spiked: Bool[ArrayLike, " neurons"]
+        self,
+        y: Float[Array, "neurons n_state"],
+        spiked: Bool[ArrayLike, " neurons"] | Float[ArrayLike, " neurons"],
     ) -> Float[Array, "neurons n_state"]:
         """Deliver the spikes of the neurons in `spiked` to their targets through `w_rec`.
 

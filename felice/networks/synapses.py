@@ -4,7 +4,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray, Real
 
 
 class Connection(eqx.Module):
@@ -46,7 +46,9 @@ class Connection(eqx.Module):
         """`weight·mask`, shape `(n_pre, n_post)`."""
         return self.weight * self.mask
 
-    def __call__(self, spikes: Float[ArrayLike, " pre"]) -> Float[Array, " post"]:
+    def __call__(
+        self, spikes: Real[ArrayLike, " pre"] | Bool[ArrayLike, " pre"]
+    ) -> Float[Array, " post"]:
         """Summed weight arriving at each target from `spikes` (0/1 or counts), shape `(n_post,)`."""
         return jnp.asarray(spikes, self.weight.dtype) @ self.effective
 

@@ -131,7 +131,9 @@ class NeuronModel(eqx.Module):
         """
 
     def reset_spiked(
-        self, y: Float[Array, "neurons n_state"], spiked: Bool[ArrayLike, " neurons"]
+        self,
+        y: Float[Array, "neurons n_state"],
+        spiked: Bool[ArrayLike, " neurons"] | Float[ArrayLike, " neurons"],
     ) -> Float[Array, "neurons n_state"]:
         """State after the neurons in `spiked` emitted a spike.
 

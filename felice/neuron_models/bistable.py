@@ -68,16 +68,16 @@ class BistableCircuit(NeuronModel):
         U_t: thermal voltage in V (scalar; κ = β·U_t).
     """
 
-    alpha: Float[Array, "*neurons"]
-    beta: Float[Array, "*neurons"]
-    gamma: Float[Array, "*neurons"]
-    rho: Float[Array, "*neurons"]
-    sigma: Float[Array, "*neurons"]
-    atol: Float[Array, "*neurons"]
-    rtol: Float[Array, "*neurons"]
-    rearm_factor: Float[Array, "*neurons"]
-    w_u: Float[Array, "*neurons"]
-    w_v: Float[Array, "*neurons"]
+    alpha: Float[Array, "*#neurons"]
+    beta: Float[Array, "*#neurons"]
+    gamma: Float[Array, "*#neurons"]
+    rho: Float[Array, "*#neurons"]
+    sigma: Float[Array, "*#neurons"]
+    atol: Float[Array, "*#neurons"]
+    rtol: Float[Array, "*#neurons"]
+    rearm_factor: Float[Array, "*#neurons"]
+    w_u: Float[Array, "*#neurons"]
+    w_v: Float[Array, "*#neurons"]
     C: Float[Array, ""]
     I_bias: Float[Array, ""]
     U_t: Float[Array, ""]
@@ -88,16 +88,16 @@ class BistableCircuit(NeuronModel):
     def __init__(
         self,
         *,
-        alpha: Float[ArrayLike, "*neurons"] | None = None,
-        beta: Float[ArrayLike, "*neurons"] | None = None,
-        gamma: Float[ArrayLike, "*neurons"] | None = None,
-        rho: Float[ArrayLike, "*neurons"] | None = None,
-        sigma: Float[ArrayLike, "*neurons"] | None = None,
-        atol: Float[ArrayLike, "*neurons"] | None = None,
-        rtol: Float[ArrayLike, "*neurons"] | None = None,
-        rearm_factor: Float[ArrayLike, "*neurons"] = 50.0,
-        w_u: Float[ArrayLike, "*neurons"] = 0.5,
-        w_v: Float[ArrayLike, "*neurons"] = -0.5,
+        alpha: Float[ArrayLike, "*#neurons"] | None = None,
+        beta: Float[ArrayLike, "*#neurons"] | None = None,
+        gamma: Float[ArrayLike, "*#neurons"] | None = None,
+        rho: Float[ArrayLike, "*#neurons"] | None = None,
+        sigma: Float[ArrayLike, "*#neurons"] | None = None,
+        atol: Float[ArrayLike, "*#neurons"] | None = None,
+        rtol: Float[ArrayLike, "*#neurons"] | None = None,
+        rearm_factor: Float[ArrayLike, "*#neurons"] = 50.0,
+        w_u: Float[ArrayLike, "*#neurons"] = 0.5,
+        w_v: Float[ArrayLike, "*#neurons"] = -0.5,
         C: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["C"],
         I_bias: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["I_bias"],
         U_t: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["U_t"],
@@ -136,17 +136,17 @@ class BistableCircuit(NeuronModel):
         *,
         C: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["C"],
         I_bias: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["I_bias"],
-        I_n0: Float[ArrayLike, "*neurons"] = _HARDWARE_DEFAULTS["I_n0"],
-        kappa: Float[ArrayLike, "*neurons"] = _HARDWARE_DEFAULTS["kappa"],
+        I_n0: Float[ArrayLike, "*#neurons"] = _HARDWARE_DEFAULTS["I_n0"],
+        kappa: Float[ArrayLike, "*#neurons"] = _HARDWARE_DEFAULTS["kappa"],
         U_t: Float[ArrayLike, ""] = _HARDWARE_DEFAULTS["U_t"],
-        gamma: Float[ArrayLike, "*neurons"] | None = None,
-        rho: Float[ArrayLike, "*neurons"] | None = None,
-        sigma: Float[ArrayLike, "*neurons"] | None = None,
-        atol: Float[ArrayLike, "*neurons"] | None = None,
-        rtol: Float[ArrayLike, "*neurons"] | None = None,
-        rearm_factor: Float[ArrayLike, "*neurons"] = 50.0,
-        w_u: Float[ArrayLike, "*neurons"] = 0.5,
-        w_v: Float[ArrayLike, "*neurons"] = -0.5,
+        gamma: Float[ArrayLike, "*#neurons"] | None = None,
+        rho: Float[ArrayLike, "*#neurons"] | None = None,
+        sigma: Float[ArrayLike, "*#neurons"] | None = None,
+        atol: Float[ArrayLike, "*#neurons"] | None = None,
+        rtol: Float[ArrayLike, "*#neurons"] | None = None,
+        rearm_factor: Float[ArrayLike, "*#neurons"] = 50.0,
+        w_u: Float[ArrayLike, "*#neurons"] = 0.5,
+        w_v: Float[ArrayLike, "*#neurons"] = -0.5,
         dtype: DTypeLike = jnp.float32,
     ) -> "BistableCircuit":
         """Build the model from circuit values in SI units.

@@ -83,15 +83,15 @@ class FHNRS(NeuronModel):
     `args["I_ext"]`, if given, is an extra applied current broadcastable to `(n_neurons,)`.
     """
 
-    a: Float[Array, "*neurons elements"]
-    delta: Float[Array, "*neurons elements"]
-    tau: Float[Array, "*neurons elements"]
-    g: Float[Array, "*neurons"]
-    E_rev: Float[Array, "*neurons"]
-    C: Float[Array, "*neurons"]
-    I_app: Float[Array, "*neurons"]
-    tau_syn: Float[Array, "*neurons"]
-    V_th: Float[Array, "*neurons"]
+    a: Float[Array, "*#neurons elements"]
+    delta: Float[Array, "*#neurons elements"]
+    tau: Float[Array, "*#neurons elements"]
+    g: Float[Array, "*#neurons"]
+    E_rev: Float[Array, "*#neurons"]
+    C: Float[Array, "*#neurons"]
+    I_app: Float[Array, "*#neurons"]
+    tau_syn: Float[Array, "*#neurons"]
+    V_th: Float[Array, "*#neurons"]
     kappa: Float[Array, ""]
     U_t: Float[Array, ""]
     I_unit: Float[Array, ""]
@@ -105,15 +105,15 @@ class FHNRS(NeuronModel):
     def __init__(
         self,
         *,
-        a: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (-2.0, 2.0),
-        delta: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (0.0, 0.0),
-        tau: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (0.0, 50.0),
-        g: Float[ArrayLike, "*neurons"] = 1.0,
-        E_rev: Float[ArrayLike, "*neurons"] = 0.0,
-        C: Float[ArrayLike, "*neurons"] = 1.0,
-        I_app: Float[ArrayLike, "*neurons"] = 0.0,
-        tau_syn: Float[ArrayLike, "*neurons"] = 1.0,
-        V_th: Float[ArrayLike, "*neurons"] = 2.0,
+        a: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (-2.0, 2.0),
+        delta: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (0.0, 0.0),
+        tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (0.0, 50.0),
+        g: Float[ArrayLike, "*#neurons"] = 1.0,
+        E_rev: Float[ArrayLike, "*#neurons"] = 0.0,
+        C: Float[ArrayLike, "*#neurons"] = 1.0,
+        I_app: Float[ArrayLike, "*#neurons"] = 0.0,
+        tau_syn: Float[ArrayLike, "*#neurons"] = 1.0,
+        V_th: Float[ArrayLike, "*#neurons"] = 2.0,
         kappa: Float[ArrayLike, ""] = 0.7,
         U_t: Float[ArrayLike, ""] = 0.025,
         I_unit: Float[ArrayLike, ""] = 1e-9,
@@ -224,16 +224,16 @@ class FHNRS(NeuronModel):
     def from_circuit(
         cls,
         *,
-        C: Float[ArrayLike, "*neurons"] = 1e-12,
-        I_passive: Float[ArrayLike, "*neurons"] = 1e-9,
-        I_B: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (2e-9, 2e-9),
-        sign: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (-1.0, 1.0),
-        tau: Float[ArrayLike, "*neurons elements"] | Sequence[float] = (0.0, 50 * 0.05e-3 / 0.7),
-        V_offset: Float[ArrayLike, "*neurons elements"] = 0.0,
-        E_rev: Float[ArrayLike, "*neurons"] = 0.0,
-        I_app: Float[ArrayLike, "*neurons"] = 0.0,
-        tau_syn: Float[ArrayLike, "*neurons"] = 0.05e-3 / 0.7,
-        V_th: Float[ArrayLike, "*neurons"] = 0.1 / 0.7,
+        C: Float[ArrayLike, "*#neurons"] = 1e-12,
+        I_passive: Float[ArrayLike, "*#neurons"] = 1e-9,
+        I_B: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (2e-9, 2e-9),
+        sign: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (-1.0, 1.0),
+        tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (0.0, 50 * 0.05e-3 / 0.7),
+        V_offset: Float[ArrayLike, "*#neurons elements"] = 0.0,
+        E_rev: Float[ArrayLike, "*#neurons"] = 0.0,
+        I_app: Float[ArrayLike, "*#neurons"] = 0.0,
+        tau_syn: Float[ArrayLike, "*#neurons"] = 0.05e-3 / 0.7,
+        V_th: Float[ArrayLike, "*#neurons"] = 0.1 / 0.7,
         kappa: Float[ArrayLike, ""] = 0.7,
         U_t: Float[ArrayLike, ""] = 0.025,
         element_names: tuple[str, ...] | None = None,

@@ -147,7 +147,7 @@ def simulate(
     n_neurons: int | None = None,
     y0: Float[ArrayLike, "neurons n_state"] | None = None,
     inputs: Inputs = None,
-    saveat: int | Float[ArrayLike, " n_save"] | None = None,
+    saveat: int | Float[ArrayLike, " n_save"] | Sequence[float] | None = None,
     solver: str | diffrax.AbstractSolver = "tsit5",
     dt: float | None = None,
     rtol: float = 1e-6,

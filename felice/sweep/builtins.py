@@ -1,5 +1,6 @@
 """Ready-made sweeps: f–I curve, regime map, fixpoints against bias, mismatch robustness."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import equinox as eqx
@@ -19,7 +20,7 @@ from felice.sweep.table import SweepTable
 
 def fi_curve(
     model: NeuronModel,
-    currents: Float[ArrayLike, " n"],
+    currents: Float[ArrayLike, " n"] | Sequence[float],
     *,
     t1: float,
     t_start: float,
@@ -47,8 +48,8 @@ def fi_curve(
 
 def regime_map(
     model: NeuronModel,
-    x: tuple[str, Float[ArrayLike, " nx"]],
-    y: tuple[str, Float[ArrayLike, " ny"]],
+    x: tuple[str, Float[ArrayLike, " nx"] | Sequence[float]],
+    y: tuple[str, Float[ArrayLike, " ny"] | Sequence[float]],
     *,
     t1: float,
     t_start: float,

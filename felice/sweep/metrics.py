@@ -76,7 +76,7 @@ def _window_spikes(result: SimulationResult, t_start: float) -> Array:
 class SpikeCount(_Windowed):
     """Number of spikes at times ≥ `t_start` per point (int)."""
 
-    def __call__(self, model: NeuronModel, result: SimulationResult) -> Int[Array, " n"]:
+    def __call__(self, model: NeuronModel | None, result: SimulationResult) -> Int[Array, " n"]:
         """Spike counts of the chunk's points, shape `(n,)`.
 
         Raises:
@@ -92,7 +92,7 @@ class SpikeRate(_Windowed):
     tonic spiker independent of where its first spike falls, up to ±1 spike per window.
     """
 
-    def __call__(self, model: NeuronModel, result: SimulationResult) -> Float[Array, " n"]:
+    def __call__(self, model: NeuronModel | None, result: SimulationResult) -> Float[Array, " n"]:
         """Rates of the chunk's points in spikes per model time unit, shape `(n,)`.
 
         Raises:
@@ -121,7 +121,7 @@ class RegimeFromSpikes(_Windowed):
         if self.min_spikes < 3:
             raise ValueError(f"min_spikes must be ≥ 3 (two intervals), got {self.min_spikes}")
 
-    def __call__(self, model: NeuronModel, result: SimulationResult) -> Int[Array, " n"]:
+    def __call__(self, model: NeuronModel | None, result: SimulationResult) -> Int[Array, " n"]:
         """`Regime` codes of the chunk's points, shape `(n,)`.
 
         Raises:

@@ -10,7 +10,7 @@ The per-point parameter arrays of a chunk are laid out over all visible devices 
 import dataclasses
 import inspect
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def _parse_name(model: NeuronModel, name: str) -> tuple[str, int | None]:
 
 def chunk_model(
     model: NeuronModel,
-    columns: Mapping[str, Float[ArrayLike, " n"]],
+    columns: Mapping[str, Float[ArrayLike, " n"] | Sequence[float]],
     n: int,
     sharding: Any = None,
 ) -> NeuronModel:

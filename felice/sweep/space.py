@@ -6,7 +6,7 @@ or an element of a field with a trailing element axis (`"a[1]"`: FHNRS slow gain
 """
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from jaxtyping import ArrayLike, Float
@@ -14,7 +14,7 @@ from jaxtyping import ArrayLike, Float
 Points = dict[str, np.ndarray]
 
 
-def check_points(points: Mapping[str, ArrayLike]) -> Points:
+def check_points(points: Mapping[str, ArrayLike | Sequence[float]]) -> Points:
     """Validate `points` (named 1-D columns of equal length) and return float64 copies.
 
     Every column has shape `(n_points,)`.
@@ -40,7 +40,7 @@ def check_points(points: Mapping[str, ArrayLike]) -> Points:
     return out
 
 
-def grid(**axes: Float[ArrayLike, " n_values"]) -> Points:
+def grid(**axes: Float[ArrayLike, " n_values"] | Sequence[float]) -> Points:
     """Full grid over named axes; the last axis varies fastest (C order).
 
     Example: `grid(I_app=np.linspace(-1, 1, 21), **{"a[1]": [1.0, 2.0]})` gives 42 points.
@@ -53,7 +53,7 @@ def grid(**axes: Float[ArrayLike, " n_values"]) -> Points:
     return {name: combos[:, k].copy() for k, name in enumerate(cols)}
 
 
-def check_points_axes(axes: Mapping[str, ArrayLike]) -> Points:
+def check_points_axes(axes: Mapping[str, ArrayLike | Sequence[float]]) -> Points:
     """Each axis validated as a non-empty finite 1-D array (lengths may differ)."""
     if not axes:
         raise ValueError("at least one axis is needed, got none")

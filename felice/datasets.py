@@ -10,7 +10,7 @@ import pickle
 from pathlib import Path
 
 import numpy as np
-from jaxtyping import Float, Int
+from jaxtyping import ArrayLike, Float, Int
 
 R_BIG = 0.5
 R_SMALL = 0.1
@@ -18,7 +18,9 @@ YIN_YANG_CLASSES = ("yin", "yang", "dot")
 BRAILLE_LETTERS = ("Space", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-def yin_yang_class(x: Float[np.ndarray, "*n"], y: Float[np.ndarray, "*n"]) -> Int[np.ndarray, "*n"]:
+def yin_yang_class(
+    x: Float[ArrayLike, "*n"], y: Float[ArrayLike, "*n"]
+) -> Int[np.ndarray, "*n"]:
     """Class of points (x, y) inside the big circle: 0 yin, 1 yang, 2 dot.
 
     d_R, d_L are the distances to (0.75, 0.5) and (0.25, 0.5); a dot if either is

@@ -2,6 +2,8 @@
 
 import math
 
+from jaxtyping import ArrayLike, Float
+
 CIRCUIT_UNITS = {
     "C": "F", "I_passive": "A", "I_B": "A", "tau": "s", "V_offset": "V", "E_rev": "V",
     "I_app": "A", "tau_syn": "s", "V_th": "V", "U_t": "V", "I_bias": "A", "I_n0": "A",
@@ -13,7 +15,7 @@ CIRCUIT_UNITS = {
 _PREFIXES = [(1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1.0, ""), (1e3, "k"), (1e6, "M")]
 
 
-def format_si(value: float, unit: str, digits: int = 4) -> str:
+def format_si(value: Float[ArrayLike, ""], unit: str, digits: int = 4) -> str:
     """`value` with an SI prefix, e.g. `format_si(7.14e-5, "s") == "71.43 µs"`.
 
     Args:

@@ -10,6 +10,7 @@ import sys
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import unchecked
 
 import felice
 from felice.spice import (
@@ -73,7 +74,7 @@ def test_deck_rejects_injection_in_every_field():
         deck.element("R1", ("a b", "0"), 1.0)
     with pytest.raises(ValueError):
         deck.element("X1", ("a",), model="sub\n.endc")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError), unchecked():  # a str parameter: ill-typed on purpose
         deck.element("X1", ("a",), model="sub", params={"p": "1\n.control"})
     with pytest.raises(ValueError):
         deck.comment("ok\n.control")
@@ -341,7 +342,7 @@ def test_timeout_stops_ngspice():
     with pytest.raises(NgspiceTimeoutError, match="0.5 s"):
         run_ngspice(deck, timeout=0.5)
     for bad in (0, math.inf, math.nan, "1"):  # inf overflowed subprocess's timer
-        with pytest.raises(ValueError, match="timeout"):
+        with pytest.raises(ValueError, match="timeout"), unchecked():  # "1": ill-typed
             run_ngspice(deck, timeout=bad)
 
 

@@ -6,6 +6,7 @@ in volts, branch currents in amperes, time in seconds. FHNRS's synaptic current
 is carried as the voltage of node `isyn` in units of its current unit.
 """
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -35,7 +36,7 @@ class BehaviouralNetlist(NamedTuple):
 
 def behavioural_netlist(
     model: NeuronModel,
-    y0: Float[ArrayLike, "1 n_state"],
+    y0: Float[ArrayLike, "1 n_state"] | Float[ArrayLike, " n_state"] | Sequence[Sequence[float]],
     t_stop: float,
     *,
     rtol: float = 1e-10,
@@ -158,7 +159,7 @@ def _fhnrs_top_level(deck: Deck, model: FHNRS, values: dict) -> tuple[tuple[str,
 
 def simulate_behavioural(
     model: NeuronModel,
-    y0: Float[ArrayLike, "1 n_state"],
+    y0: Float[ArrayLike, "1 n_state"] | Float[ArrayLike, " n_state"] | Sequence[Sequence[float]],
     t_stop: float,
     *,
     rtol: float = 1e-10,

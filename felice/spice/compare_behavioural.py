@@ -1,5 +1,6 @@
 """Behavioural co-simulation: a model's netlist in ngspice against felice's own solve."""
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -52,7 +53,7 @@ def default_scenario(model: NeuronModel) -> tuple[Array, float]:
 
 def compare_behavioural(
     model: NeuronModel,
-    y0: Float[ArrayLike, "1 n_state"] | None = None,
+    y0: Float[ArrayLike, "1 n_state"] | Sequence[Sequence[float]] | None = None,
     t_stop: float | None = None,
     *,
     rtol: float = 1e-10,

@@ -40,7 +40,7 @@ def check_points(points: Mapping[str, ArrayLike | Sequence[float]]) -> Points:
     return out
 
 
-def grid(**axes: Float[ArrayLike, " n_values"] | Sequence[float]) -> Points:
+def grid(**axes: Float[ArrayLike, " _n_values"] | Sequence[float]) -> Points:
     """Full grid over named axes; the last axis varies fastest (C order).
 
     Example: `grid(I_app=np.linspace(-1, 1, 21), **{"a[1]": [1.0, 2.0]})` gives 42 points.

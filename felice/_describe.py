@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import equinox as eqx
+import jaxtyping
 import numpy as np
 
 
@@ -90,7 +91,16 @@ def _code(co: types.CodeType, stack: tuple) -> dict[str, Any]:
             "kwonlyargcount": co.co_kwonlyargcount, "flags": co.co_flags}
 
 
+_JAXTYPING = os.path.dirname(jaxtyping.__file__) + os.sep
+
+
 def _function(fn: types.FunctionType, stack: tuple) -> dict[str, Any]:
+    # jaxtyping's run-time checks (its import hook, as in the test suite) wrap functions
+    # without changing what they compute: describe the function they check.
+    while fn.__code__.co_filename.startswith(_JAXTYPING) and isinstance(
+        getattr(fn, "__wrapped__", None), types.FunctionType
+    ):
+        fn = fn.__wrapped__
     cells = []
     for cell in fn.__closure__ or ():
         try:

@@ -170,7 +170,7 @@ def plot_phase(
     *,
     dims: tuple[int | str, int | str] = (0, 1),
     n_grid: int = 25,
-    starts: Float[ArrayLike, "n_traj n_state"] | None = None,
+    starts: Float[ArrayLike, "n_traj n_state"] | Sequence[Sequence[float]] | None = None,
     t1: float = 100.0,
     rest: Float[ArrayLike, " n_state"] | None = None,
     I_app: float | None = None,

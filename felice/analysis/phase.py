@@ -1,5 +1,7 @@
 """Phase planes: the vector field on a grid of two state columns, nullclines, trajectories."""
 
+from collections.abc import Sequence
+
 import contourpy
 import diffrax
 import equinox as eqx
@@ -121,7 +123,7 @@ def _solve(model, y0, ts, args):
 
 def trajectories(
     model: NeuronModel,
-    y0: Float[ArrayLike, "n_traj n_state"],
+    y0: Float[ArrayLike, "n_traj n_state"] | Sequence[Sequence[float]],
     t1: float,
     *,
     n_save: int = 1000,

@@ -105,9 +105,9 @@ class FHNRS(NeuronModel):
     def __init__(
         self,
         *,
-        a: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (-2.0, 2.0),
-        delta: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (0.0, 0.0),
-        tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (0.0, 50.0),
+        a: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (-2.0, 2.0),
+        delta: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (0.0, 0.0),
+        tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (0.0, 50.0),
         g: Float[ArrayLike, "*#neurons"] = 1.0,
         E_rev: Float[ArrayLike, "*#neurons"] = 0.0,
         C: Float[ArrayLike, "*#neurons"] = 1.0,
@@ -226,9 +226,9 @@ class FHNRS(NeuronModel):
         *,
         C: Float[ArrayLike, "*#neurons"] = 1e-12,
         I_passive: Float[ArrayLike, "*#neurons"] = 1e-9,
-        I_B: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (2e-9, 2e-9),
-        sign: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (-1.0, 1.0),
-        tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = (0.0, 50 * 0.05e-3 / 0.7),
+        I_B: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (2e-9, 2e-9),
+        sign: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (-1.0, 1.0),
+        tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (0.0, 50 * 0.05e-3 / 0.7),
         V_offset: Float[ArrayLike, "*#neurons elements"] = 0.0,
         E_rev: Float[ArrayLike, "*#neurons"] = 0.0,
         I_app: Float[ArrayLike, "*#neurons"] = 0.0,
@@ -456,7 +456,7 @@ class FHNRS(NeuronModel):
 
     # -- rest -------------------------------------------------------------------
 
-    def _outward_current(self, V: Array, V_x: Array) -> Array:
+    def _outward_current(self, V: ArrayLike, V_x: ArrayLike) -> Array:
         """g(V − E_rev) + Σ_x a_x tanh(V_x − δ_x): the membrane current without inputs."""
         return self.g * (V - self.E_rev) + jnp.sum(self.a * jnp.tanh(V_x - self.delta), axis=-1)
 

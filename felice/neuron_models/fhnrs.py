@@ -229,7 +229,7 @@ class FHNRS(NeuronModel):
         I_B: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (2e-9, 2e-9),
         sign: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (-1.0, 1.0),
         tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (0.0, 50 * 0.05e-3 / 0.7),
-        V_offset: Float[ArrayLike, "*#neurons elements"] = 0.0,
+        V_offset: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = 0.0,
         E_rev: Float[ArrayLike, "*#neurons"] = 0.0,
         I_app: Float[ArrayLike, "*#neurons"] = 0.0,
         tau_syn: Float[ArrayLike, "*#neurons"] = 0.05e-3 / 0.7,

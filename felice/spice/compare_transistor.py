@@ -13,7 +13,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import ArrayLike, Float
+from jaxtyping import ArrayLike, Bool, Float
 
 from felice.neuron_models import FHNRS
 from felice.spice.extraction import (
@@ -140,7 +140,7 @@ def fast_iv(model: FHNRS, V: Float[ArrayLike, " n"]) -> Float[np.ndarray, " n"]:
     return -np.asarray(inward, dtype=np.float64) * float(model.current_unit)
 
 
-def spiking_range(model: FHNRS, I_app: Float[ArrayLike, " n"]) -> Float[np.ndarray, " n"]:
+def spiking_range(model: FHNRS, I_app: Float[ArrayLike, " n"]) -> Bool[np.ndarray, " n"]:
     """Whether a single-neuron FHNRS's rest is unstable (it spikes) at each applied current.
 
     Linear stability of `FHNRS.equilibrium`: spiking where the Jacobian has an

@@ -295,16 +295,16 @@ class Characterisation(NamedTuple):
 
 def characterise(
     card: Sky130Card,
-    V_gs: Float[ArrayLike, " n"],
-    delta_V: Float[ArrayLike, " n"],
-    x: Float[ArrayLike, " n"],
+    V_gs: Float[ArrayLike, " n_V_gs"],
+    delta_V: Float[ArrayLike, " n_delta_V"],
+    x: Float[ArrayLike, " n_x"],
     *,
     timeout: float = 120.0,
 ) -> Characterisation:
     """`sweep_transistors`, `sweep_diff_pair` and `sweep_blocks` in one ngspice run.
 
     The process cards are parsed once; the three benches share nothing but the supply.
-    `V_gs`, `delta_V` (V) and `x` are uniform 1-D sweeps, each of shape `(n,)`.
+    `V_gs`, `delta_V` (V) and `x` are uniform 1-D sweeps, each of its own length.
     """
     deck = _deck(card, "sky130_characterisation")
     _add_transistor_bench(deck, card, _uniform(V_gs, "V_gs"))

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _cli import usage_error
 
 import felice
 import felice.cli
@@ -15,12 +16,8 @@ from felice.cli import main
 
 def _usage_error(capsys, argv: list[str]) -> str:
     """The stderr of `main(argv)`, checked to be a single line after exit status 2."""
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    captured = capsys.readouterr()
-    assert exit_.value.code == 2
+    captured = usage_error(argv, capsys)
     assert captured.out == ""
-    assert captured.err.count("\n") == 1 and captured.err.endswith("\n"), captured.err
     return captured.err
 
 

@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from _cli import usage_error
 
 from felice.cli import main
 from felice.sweep import SweepTable
@@ -12,13 +13,7 @@ from felice.sweep.command import parse_axis
 
 def _refused(argv, capsys) -> str:
     """main()'s one-line message on stderr for a refused command (exit status 2)."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("felice sweep: error: ") and err.count("\n") == 1
-    return err
+    return usage_error(argv, capsys, "sweep").err
 
 
 def test_parse_axis():

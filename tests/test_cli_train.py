@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from _cli import usage_error
 
 from felice.cli import main
 
@@ -12,13 +13,7 @@ ARGS = ["train", "yinyang", "--model", "fhnrs", "--hidden", "4", "--n-train", "5
 
 def _error(argv, capsys) -> str:
     """The message of a refused `felice` command: main()'s one line on stderr, exit status 2."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("felice train: error: ") and err.count("\n") == 1
-    return err
+    return usage_error(argv, capsys, "train").err
 
 
 @pytest.mark.slow

@@ -6,9 +6,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _cli import usage_error
 
 import felice
-from felice.cli import main
 from felice.simulation.result import SimulationResult
 from felice.sweep import RegimeFromSpikes, SpikeCount, SpikeRate
 
@@ -51,11 +51,9 @@ def test_window_start_must_be_finite_and_non_negative():
 
 
 def test_cli_refuses_t_start_after_t1(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["sweep", "--grid", "I_app=-0.5", "--t1", "150", "--out", str(tmp_path / "t.csv")])
-    assert exit_.value.code == 2
-    assert re.search(r"--t-start must be < --t1.*--t-start=200.0, --t1=150.0",
-                     capsys.readouterr().err)
+    err = usage_error(["sweep", "--grid", "I_app=-0.5", "--t1", "150",
+                       "--out", str(tmp_path / "t.csv")], capsys).err
+    assert re.search(r"--t-start must be < --t1.*--t-start=200.0, --t1=150.0", err)
     assert not (tmp_path / "t.csv").exists()
 
 

@@ -32,6 +32,9 @@ from felice.neuron_models.base import NeuronModel, _check_float_dtype, external_
 
 _TIMESCALE_NAMES = ("slow", "ultraslow")
 
+# An element parameter: one value per element, or per neuron and element; lists accepted.
+_PerElement = Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]]
+
 
 def _timescale_class(t: float | np.floating, distinct: list[float]) -> str:
     """Name of the timescale class of τ = t among the distinct positive τ: fast, slow, ultraslow, tau3, ..."""
@@ -105,9 +108,9 @@ class FHNRS(NeuronModel):
     def __init__(
         self,
         *,
-        a: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (-2.0, 2.0),
-        delta: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (0.0, 0.0),
-        tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (0.0, 50.0),
+        a: _PerElement = (-2.0, 2.0),
+        delta: _PerElement = (0.0, 0.0),
+        tau: _PerElement = (0.0, 50.0),
         g: Float[ArrayLike, "*#neurons"] = 1.0,
         E_rev: Float[ArrayLike, "*#neurons"] = 0.0,
         C: Float[ArrayLike, "*#neurons"] = 1.0,
@@ -226,9 +229,9 @@ class FHNRS(NeuronModel):
         *,
         C: Float[ArrayLike, "*#neurons"] = 1e-12,
         I_passive: Float[ArrayLike, "*#neurons"] = 1e-9,
-        I_B: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (2e-9, 2e-9),
-        sign: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (-1.0, 1.0),
-        tau: Float[ArrayLike, "*#neurons elements"] | Sequence[float] | Sequence[Sequence[float]] = (0.0, 50 * 0.05e-3 / 0.7),
+        I_B: _PerElement = (2e-9, 2e-9),
+        sign: _PerElement = (-1.0, 1.0),
+        tau: _PerElement = (0.0, 50 * 0.05e-3 / 0.7),
         V_offset: Float[ArrayLike, "*#neurons elements"] | Sequence[float] = 0.0,
         E_rev: Float[ArrayLike, "*#neurons"] = 0.0,
         I_app: Float[ArrayLike, "*#neurons"] = 0.0,
@@ -385,10 +388,16 @@ class FHNRS(NeuronModel):
             State of shape `(n_neurons, n_state)`. See `equilibrium` for the resting state.
         """
         n = self._check_n_neurons(n_neurons)
-        V_star = _rest_voltage(self.broadcast_to_neurons(n))  # NaN where g = 0: not near
+        V_star = self._rest_voltages(n)  # NaN where g = 0: not near
         near = jnp.abs(V_star) < START_DISTANCE
         V0 = jnp.where(near, V_star + START_DISTANCE, 0.0)
         return jnp.zeros((n, self.n_state), self.dtype).at[:, 0].set(V0)
+
+    def _rest_voltages(self, n: int) -> Float[Array, " neurons"]:
+        """V* of `n` neurons, shape `(n,)`: solved once per neuron with its own parameters,
+        once for all when they are shared (one compilation whatever n)."""
+        V_star = _rest_voltage(self.broadcast_to_neurons(self._population_size() or 1))
+        return jnp.broadcast_to(V_star, (n,))
 
     def _element_voltages(self, y: Array) -> Array:
         """Voltage seen by each element, shape `(n_neurons, n_el)`."""
@@ -488,7 +497,7 @@ class FHNRS(NeuronModel):
             n_neurons = self._population_size() or 1
         n = self._check_n_neurons(n_neurons)
         check_positive("g", self.g)
-        V_star = _rest_voltage(self.broadcast_to_neurons(n))
+        V_star = self._rest_voltages(n)
         y = jnp.broadcast_to(V_star[:, None], (n, self.n_state))
         return y.at[:, -1].set(0.0)
 

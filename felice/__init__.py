@@ -3,7 +3,18 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from felice import analysis, datasets, hardware, inputs, networks, pipeline, surrogate, sweep
-from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit, get_model
+from felice.neuron_models import (
+    FHNRS,
+    MODELS,
+    AbstractCircuit,
+    AbstractNeuron,
+    AbstractResettingNeuron,
+    AbstractVoltageClamp,
+    Boomerang,
+    WereRabbit,
+    get_model,
+    register,
+)
 from felice.simulation import SimulationResult, Status, simulate
 
 try:
@@ -15,7 +26,10 @@ __all__ = [
     "FHNRS",
     "MODELS",
     "Boomerang",
-    "NeuronModel",
+    "AbstractCircuit",
+    "AbstractNeuron",
+    "AbstractResettingNeuron",
+    "AbstractVoltageClamp",
     "SimulationResult",
     "Status",
     "WereRabbit",
@@ -26,6 +40,7 @@ __all__ = [
     "inputs",
     "networks",
     "pipeline",
+    "register",
     "simulate",
     "surrogate",
     "sweep",

@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="felice_train",
                        help="output folder: config, metrics.jsonl, checkpoint/ "
                             "(resumed if present), hardware.json")
-    from felice.sweep.command import add_parser as add_sweep
+    from felice.sweep import add_parser as add_sweep
 
     add_sweep(sub)
     iv = sub.add_parser("iv", help="I-V curves, equilibria and classification of a model")
@@ -124,14 +124,14 @@ def _run(args: argparse.Namespace) -> int:
 
         run_demo(args.out)
     elif args.command == "spice":
-        from felice.spice.command import run_spice_command
+        from felice.spice import run_spice_command
 
         return run_spice_command(args.model, level=args.level, compare=args.compare,
                                  card=args.card, out=args.out, timeout=args.timeout)
     elif args.command == "train":
         return _train(args)
     elif args.command == "sweep":
-        from felice.sweep.command import run_sweep_command
+        from felice.sweep import run_sweep_command
 
         return run_sweep_command(args)
     elif args.command == "iv":

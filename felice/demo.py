@@ -17,7 +17,13 @@ from jaxtyping import Array, Float
 from felice._io import atomic_savefig
 from felice.analysis import Equilibria, IVCurves, equilibria, iv_curves
 from felice.inputs import SpikeTrain
-from felice.neuron_models import FHNRS, BistableCircuit, Boomerang, NeuronModel, WereRabbit
+from felice.neuron_models import (
+    FHNRS,
+    AbstractBistableCircuit,
+    AbstractNeuron,
+    Boomerang,
+    WereRabbit,
+)
 from felice.pipeline import V_DD_DEFAULT, Emitter, Pipeline, Readouts
 from felice.units import CIRCUIT_UNITS, format_si
 
@@ -55,7 +61,7 @@ class DemoResult(NamedTuple):
 
 
 def _analyse(
-    model: NeuronModel, v: Float[Array, " n_v"], inputs: tuple, t1: float
+    model: AbstractNeuron, v: Float[Array, " n_v"], inputs: tuple, t1: float
 ) -> tuple[Equilibria, IVCurves, Readouts]:
     """Equilibria, I–V curves over `v` (model units) and pipeline readouts of one model.
 
@@ -65,7 +71,7 @@ def _analyse(
     """
     eq = equilibria(model)
     y0 = None
-    if isinstance(model, BistableCircuit):
+    if isinstance(model, AbstractBistableCircuit):
         states = eq.states
         ok = eq.stable & (states[:, 0] > states[:, 1] + 1e-3)
         y0 = states[jnp.argmax(ok)][None]
@@ -104,7 +110,7 @@ def _readout_table(rows: dict[str, Readouts]) -> str:
     return "\n".join(lines)
 
 
-def _describe(name: str, model: NeuronModel) -> str:
+def _describe(name: str, model: AbstractNeuron) -> str:
     """The model's hardware view (`to_circuit`), one SI-formatted parameter per line."""
     lines = [f"{name}"]
     for key, value in model.to_circuit().items():

@@ -8,11 +8,17 @@ import jax.numpy as jnp
 import numpy as np
 
 from felice._io import atomic_savefig
-from felice.analysis import classify, equilibria, iv_curves, negative_conductance, zero_crossings
-from felice.analysis.reading import folds
-from felice.neuron_models import FHNRS, MODELS, Boomerang, NeuronModel, WereRabbit
+from felice.analysis import (
+    classify,
+    equilibria,
+    folds,
+    iv_curves,
+    negative_conductance,
+    zero_crossings,
+)
+from felice.neuron_models import FHNRS, MODELS, AbstractNeuron, Boomerang, WereRabbit
 
-PRESETS: dict[str, dict[str, Callable[[], NeuronModel]]] = {
+PRESETS: dict[str, dict[str, Callable[[], AbstractNeuron]]] = {
     "fhnrs": {
         "spiking": lambda: FHNRS(I_app=0.3, dtype=jnp.float64),
         "bursting": lambda: FHNRS.bursting(I_app=-1.5, dtype=jnp.float64),
@@ -28,7 +34,7 @@ _WINDOWS = {"fhnrs": ((-3.0, 3.0), (-3.0, 3.0)), "wererabbit": ((-0.1, 0.5), (-0
             "boomerang": ((0.15, 0.4), (0.15, 0.4))}
 
 
-def preset_model(name: str, preset: str | None = None) -> NeuronModel:
+def preset_model(name: str, preset: str | None = None) -> AbstractNeuron:
     """The model `name` (case-insensitive) with parameter preset `preset` (None: the first).
 
     Raises:
@@ -49,7 +55,7 @@ def _finite(x) -> list:
     return [None if not np.isfinite(v) else float(v) for v in np.asarray(x).ravel()]
 
 
-def iv_report(model: NeuronModel, n_v: int = 401) -> dict:
+def iv_report(model: AbstractNeuron, n_v: int = 401) -> dict:
     """Curves, conductances, their readings, the equilibria and the class of a single-neuron model.
 
     Returns:

@@ -10,12 +10,17 @@ from collections.abc import Sequence
 import numpy as np
 from jaxtyping import ArrayLike, Float
 
-from felice.analysis.equilibria import Equilibria
-from felice.analysis.equilibria import equilibria as find_equilibria
-from felice.analysis.iv import IVCurves, iv_curves
-from felice.analysis.phase import nullclines, trajectories, vector_field
-from felice.analysis.reading import negative_conductance
-from felice.neuron_models.base import NeuronModel
+from felice.analysis import (
+    Equilibria,
+    IVCurves,
+    iv_curves,
+    negative_conductance,
+    nullclines,
+    trajectories,
+    vector_field,
+)
+from felice.analysis import equilibria as find_equilibria
+from felice.neuron_models import AbstractNeuron
 
 _STYLE = {  # marker, filled, by stability kind
     "stable node": ("o", True), "stable focus": ("o", True), "unstable node": ("o", False),
@@ -32,7 +37,7 @@ def _axes(ax):
 
 
 def plot_iv(
-    curves: IVCurves | NeuronModel,
+    curves: IVCurves | AbstractNeuron,
     v: Float[ArrayLike, " n_v"] | None = None,
     *,
     I_app: float | None = None,
@@ -70,9 +75,9 @@ def plot_iv(
             those of a population (a leading neuron axis), or `equilibria` is not a
             single neuron's `Equilibria`.
     """
-    if not isinstance(curves, (IVCurves, NeuronModel)):
+    if not isinstance(curves, (IVCurves, AbstractNeuron)):
         raise ValueError(
-            f"curves must be an IVCurves or a NeuronModel, got {type(curves).__name__}"
+            f"curves must be an IVCurves or a AbstractNeuron, got {type(curves).__name__}"
         )
     if equilibria is not None and not (isinstance(equilibria, Equilibria)
                                        and np.ndim(equilibria.kind) == 1):
@@ -80,7 +85,7 @@ def plot_iv(
             "equilibria must be the Equilibria of a single neuron (felice.analysis.equilibria "
             f"of a model without per-neuron parameters), got {type(equilibria).__name__}"
         )
-    if isinstance(curves, NeuronModel):
+    if isinstance(curves, AbstractNeuron):
         model = curves
         if v is None:
             v = np.linspace(*(float(b) for b in model.clamp_range()), 401)
@@ -149,7 +154,7 @@ def _legend(ax) -> None:
     ax.legend(unique.values(), unique.keys(), fontsize=8, loc="best")
 
 
-def _mark_equilibria(ax, model: NeuronModel, eq: Equilibria, V_lo: Float[ArrayLike, ""],
+def _mark_equilibria(ax, model: AbstractNeuron, eq: Equilibria, V_lo: Float[ArrayLike, ""],
                      V_hi: Float[ArrayLike, ""],
                      v_scale: float = 1.0, i_scale: float = 1.0) -> None:
     """Equilibria at (V*, I*) where I* is their clamp current, i.e. the applied current."""
@@ -165,7 +170,7 @@ def _mark_equilibria(ax, model: NeuronModel, eq: Equilibria, V_lo: Float[ArrayLi
 
 
 def plot_phase(
-    model: NeuronModel,
+    model: AbstractNeuron,
     x_range: tuple[float, float],
     y_range: tuple[float, float],
     *,

@@ -5,7 +5,7 @@ The pieces: `TrainConfig` (every hyperparameter), `build_network`, `forward`
 currents kept in documented ranges), `fit` (batches, progress bar, metrics log,
 checkpoints that resume bit-exactly) and `export_hardware` (strict JSON in SI units).
 
-Bias-current ranges (`BIAS_RANGES`, model units; the trained per-neuron bias):
+Bias-current ranges (each model's `trainable_bias`, model units; the trained per-neuron bias):
 - FHNRS `I_app` ∈ [−2, −0.5]·I_unit: the neuron's leak current source sinks
   0.5–2 nA (at I_unit = 1 nA). Above −0.88 the resting point enters the fast
   negative-conductance region and the neuron fires tonically; the range keeps it
@@ -37,17 +37,18 @@ from jaxtyping import Array, ArrayLike, Float, Int
 
 from felice._io import atomic_open, atomic_write, remove_orphans
 from felice._validation import check_finite, check_positive
-from felice.networks import LatencyEncoder, SpikingNetwork, simulate_fixed
-from felice.networks.mismatch import apply_mismatch
-from felice.networks.readouts import first_spike_time, membrane_max, membrane_mean, spike_count
+from felice.networks import (
+    LatencyEncoder,
+    SpikingNetwork,
+    apply_mismatch,
+    first_spike_time,
+    membrane_max,
+    membrane_mean,
+    simulate_fixed,
+    spike_count,
+)
+from felice.neuron_models import MODELS, model_class
 from felice.surrogate import get_surrogate
-
-BIAS_RANGES: dict[str, dict[str, tuple[float, float]]] = {
-    "fhnrs": {"I_app": (-2.0, -0.5)},
-    "wererabbit": {"sigma": (0.3, 0.9)},
-    "boomerang": {"sigma": (0.4, 0.9)},
-}
-"""Trained bias parameter of each model and its allowed range (model units)."""
 
 READOUTS = ("max", "mean", "count", "ttfs")
 _MEMBRANE_READOUTS = {"max": membrane_max, "mean": membrane_mean}
@@ -99,7 +100,7 @@ class TrainConfig:
         method, grad_checkpoint: integrator of `simulate_fixed` ("euler", "heun",
             "rk4" or "ros2") and `jax.checkpoint` of each step.
         detach_rearm: no gradient through the neurons' armed state (see `simulate_fixed`).
-        train_bias: also train the per-neuron bias current (`BIAS_RANGES`).
+        train_bias: also train the per-neuron bias current (the model's `trainable_bias`).
         mismatch_bias, mismatch_kappa: device mismatch applied afresh each step (0: off).
     """
 
@@ -134,8 +135,8 @@ class TrainConfig:
     mismatch_kappa: float = 0.0
 
     def __post_init__(self):
-        if self.model not in BIAS_RANGES:
-            raise ValueError(f"model must be one of {tuple(BIAS_RANGES)}, got model={self.model!r}")
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {tuple(MODELS)}, got model={self.model!r}")
         if self.readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got readout={self.readout!r}")
         for name in ("dt", "t_max", "t_late", "readout_gain", "tau0", "tau1", "condition_scale",
@@ -202,44 +203,33 @@ class TrainConfig:
         return cls(**d)
 
 
-MODEL_PRESETS: dict[str, dict[str, Any]] = {
-    "fhnrs": dict(dt=0.25, t_max=30.0, t_late=10.0, readout_gain=2.0, condition_scale=1.0,
-                  weight_std=(3.0, 3.0), weight_mean=(1.0, 0.5), w_max=10.0,
-                  detach_rearm=True),
-    "wererabbit": dict(dt=0.02, method="heun", t_max=8.0, t_late=3.0, readout="mean",
-                       readout_gain=50.0, condition_scale=0.05, weight_std=(4.0, 4.0),
-                       weight_mean=(0.0, 0.0), w_max=20.0, tau_syn=2.0, train_bias=False,
-                       detach_rearm=True, lr=1e-2),
-    "boomerang": dict(dt=0.02, method="heun", t_max=8.0, t_late=3.0, readout="mean",
-                      readout_gain=100.0, condition_scale=0.05, weight_std=(8.0, 4.0),
-                      weight_mean=(0.0, 0.0), w_max=20.0, tau_syn=2.0, train_bias=False,
-                      detach_rearm=True, lr=1e-2),
-}
-"""Per-model defaults for `TrainConfig`: time grid, integrator, code window, readout and weights.
-
-WereRabbit and Boomerang: Heun steps of dt = 0.02. Their network neurons ring at
-rest (eigenvalues −1.79 ± 11.75i for Boomerang, −0.67 ± 8.41i for WereRabbit), and
-a network only computes what the circuit computes if the fixed-step spike counts
-follow the event engine's: per neuron and trial they agree ≈ 75 % of the time at
-dt = 0.02 and 84 % at 0.01 (random preset networks, 100 Yin-Yang samples), but
-only 16–20 % with ROS2 at dt = 0.1, whose damping swallows the ringing (networks
-trained there lost half their accuracy in the event engine). ROS2 stays available
-for stiffer settings (`method="ros2"`). Their readout is the time-averaged u − v
-("mean": which latched state each output neuron spends the trial in), with gains
-for the small range of u − v (a few tenths of a model voltage unit); synapses
-decay with τ_syn = 2, slower than the ringing, so inputs move the neurons between
-their fixpoints rather than setting off ringing.
-
-All presets skip the armed state in the gradient (`detach_rearm`): for the
-bistable models that chain grows as dt shrinks, and FHNRS trains faster without it.
-"""
-
 
 def preset(model: str, **overrides: Any) -> TrainConfig:
-    """`TrainConfig` with `MODEL_PRESETS[model]` and `overrides`."""
-    if model not in MODEL_PRESETS:
-        raise ValueError(f"model must be one of {tuple(MODEL_PRESETS)}, got model={model!r}")
-    return TrainConfig(model=model, **{**MODEL_PRESETS[model], **overrides})
+    """`TrainConfig` with the model's `training_preset` and `overrides`.
+
+    Every registered circuit declares its preset (time grid, integrator, code window,
+    readout and weights; see each model's `training_preset`).
+
+    WereRabbit and Boomerang: Heun steps of dt = 0.02. Their network neurons ring at
+    rest (eigenvalues −1.79 ± 11.75i for Boomerang, −0.67 ± 8.41i for WereRabbit), and
+    a network only computes what the circuit computes if the fixed-step spike counts
+    follow the event engine's: per neuron and trial they agree ≈ 75 % of the time at
+    dt = 0.02 and 84 % at 0.01 (random preset networks, 100 Yin-Yang samples), but
+    only 16–20 % with ROS2 at dt = 0.1, whose damping swallows the ringing (networks
+    trained there lost half their accuracy in the event engine). ROS2 stays available
+    for stiffer settings (`method="ros2"`). Their readout is the time-averaged u − v
+    ("mean": which latched state each output neuron spends the trial in), with gains
+    for the small range of u − v (a few tenths of a model voltage unit); synapses
+    decay with τ_syn = 2, slower than the ringing, so inputs move the neurons between
+    their fixpoints rather than setting off ringing.
+
+    All presets skip the armed state in the gradient (`detach_rearm`): for the
+    bistable models that chain grows as dt shrinks, and FHNRS trains faster without it.
+
+    Raises:
+        ValueError: for an unknown model (listing the registered ones).
+    """
+    return TrainConfig(model=model, **{**model_class(model).training_preset, **overrides})
 
 
 def build_network(config: TrainConfig, n_features: int = 4, dtype=jnp.float32) -> SpikingNetwork:
@@ -253,7 +243,7 @@ def build_network(config: TrainConfig, n_features: int = 4, dtype=jnp.float32) -
 
 
 def trainable_filter(network: SpikingNetwork, train_bias: bool = True) -> Any:
-    """Pytree of bools: True for the weights (and the bias of `BIAS_RANGES` if asked)."""
+    """Pytree of bools: True for the weights (and the model's `trainable_bias` if asked)."""
     spec = jax.tree_util.tree_map(lambda _: False, network)
     spec = eqx.tree_at(lambda n: (n.w_in.weight, n.w_rec.weight), spec, (True, True))
     if train_bias:
@@ -263,11 +253,11 @@ def trainable_filter(network: SpikingNetwork, train_bias: bool = True) -> Any:
 
 
 def _bias_ranges(network: SpikingNetwork) -> dict[str, tuple[float, float]]:
-    return BIAS_RANGES[type(network.neuron).__name__.lower()]
+    return network.neuron.trainable_bias
 
 
 def constrain(network: SpikingNetwork, w_max: float) -> SpikingNetwork:
-    """Clip the bias parameter to `BIAS_RANGES` and the weights to [−w_max, w_max]."""
+    """Clip the bias parameter to the model's `trainable_bias` range and the weights to [−w_max, w_max]."""
     (name, (lo, hi)), = _bias_ranges(network).items()
     leaves = [network.w_in.weight, network.w_rec.weight, getattr(network.neuron, name)]
     clipped = [jnp.clip(leaves[0], -w_max, w_max), jnp.clip(leaves[1], -w_max, w_max),
@@ -473,8 +463,7 @@ def event_scores(
             simulation failed otherwise.
     """
     from felice.inputs import SpikeTrain
-    from felice.simulation import simulate
-    from felice.simulation.result import STATUS_MESSAGES, Status
+    from felice.simulation import STATUS_MESSAGES, Status, simulate
 
     if isinstance(max_spikes, bool) or not isinstance(max_spikes, (int, np.integer)) \
             or max_spikes < 1:

@@ -10,7 +10,7 @@ CIRCUIT_UNITS = {
     "gamma": "/V", "rho": "/V", "w_u": "V", "w_v": "V", "time_unit": "s",
     "voltage_unit": "V", "current_unit": "A",
 }
-"""Units of the entries of `NeuronModel.to_circuit()` ("" or absent: dimensionless)."""
+"""Units of the entries of `AbstractNeuron.to_circuit()` ("" or absent: dimensionless)."""
 
 _PREFIXES = [(1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1.0, ""), (1e3, "k"), (1e6, "M")]
 

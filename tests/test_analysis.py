@@ -320,7 +320,7 @@ def test_plots_for_every_model(tmp_path, model, xr, yr, starts):
         plot_iv(eqx.tree_at(lambda c: c.I, curves, curves.I[None]), ax=a3)
     with pytest.raises(ValueError, match="Equilibria of a single neuron"), unchecked():
         plot_iv(curves, equilibria=curves, ax=a3)
-    with pytest.raises(ValueError, match="IVCurves or a NeuronModel"), unchecked():
+    with pytest.raises(ValueError, match="IVCurves or a AbstractNeuron"), unchecked():
         plot_iv(np.zeros(3), ax=a3)
     out = tmp_path / "plot.png"
     fig.savefig(out, dpi=60)

@@ -10,7 +10,6 @@ from _cli import usage_error
 
 import felice
 import felice.cli
-import felice.sweep.command
 from felice.cli import main
 
 
@@ -73,7 +72,7 @@ def test_value_errors_of_the_runners_are_usage_errors(capsys, monkeypatch):
     def refuse(args):
         raise ValueError("first line\nsecond line")
 
-    monkeypatch.setattr(felice.sweep.command, "run_sweep_command", refuse)
+    monkeypatch.setattr(felice.sweep, "run_sweep_command", refuse)
     err = _usage_error(capsys, ["sweep", "--grid", "I_app=0:1:3"])
     assert err == "felice sweep: error: first line second line\n"
     monkeypatch.setattr(felice.cli, "_train", refuse)

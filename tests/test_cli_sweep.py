@@ -7,8 +7,7 @@ import pytest
 from _cli import usage_error
 
 from felice.cli import main
-from felice.sweep import SweepTable
-from felice.sweep.command import parse_axis
+from felice.sweep import SweepTable, parse_axis
 
 
 def _refused(argv, capsys) -> str:

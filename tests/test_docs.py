@@ -38,6 +38,8 @@ def _public_modules() -> list[str]:
 
 
 MODULES = _public_modules()
+# Every module, private ones included: where constants are assigned and documented.
+ALL_MODULES = ["felice", *(i.name for i in pkgutil.walk_packages(felice.__path__, "felice."))]
 TOP_LEVEL = [m for m in MODULES if m.count(".") <= 1]
 
 
@@ -81,8 +83,8 @@ def _attribute_docstrings(module_name: str) -> dict[str, str]:
 
 
 def _constant_docstring(name: str, obj) -> str:
-    """The attribute docstring of a constant, from whichever public module assigns it."""
-    for module_name in MODULES:
+    """The attribute docstring of a constant, from whichever module assigns it."""
+    for module_name in ALL_MODULES:
         module = importlib.import_module(module_name)
         if getattr(module, name, None) is not obj:
             continue

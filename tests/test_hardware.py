@@ -3,7 +3,6 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
 import scipy.constants as sc
 from scipy.integrate import solve_ivp
 

@@ -130,7 +130,7 @@ def test_fhnrs_equilibrium_is_I_app(I_app):
 
 
 def test_fhnrs_init_state_is_power_up_kept_off_the_equilibrium():
-    from felice.neuron_models.fhnrs import START_DISTANCE
+    from felice.neuron_models import START_DISTANCE
 
     # V* = I_app: far from 0 the power-up state; near it, START_DISTANCE off V*.
     I_app = np.array([-1.2, 0.45, -0.13, -0.03, 0.0, 0.06, 0.12])

@@ -1,4 +1,4 @@
-"""Circuit networks: the NeuronModel contract, the fixed-step semantics, gradients."""
+"""Circuit networks: the AbstractNeuron contract, the fixed-step semantics, gradients."""
 
 import functools
 
@@ -15,17 +15,16 @@ from felice.networks import (
     LatencyEncoder,
     RateEncoder,
     SpikingNetwork,
+    apply_mismatch,
     first_spike_time,
     layered_mask,
     membrane_max,
     membrane_mean,
+    neuron_jacobian,
     raster_to_events,
     simulate_fixed,
     spike_count,
 )
-from felice.networks.mismatch import apply_mismatch
-from felice.networks.network import per_neuron
-from felice.networks.simulate import neuron_jacobian
 from felice.surrogate import FastSigmoid, SmoothSigmoid
 from felice.training import build_network, loss_fn, preset, trainable_filter
 
@@ -40,7 +39,7 @@ def _net(model, sizes=(3, 4, 2), seed=0, **kw):
 @pytest.mark.parametrize("model", MODELS)
 def test_network_is_a_neuron_model_with_rest_state(model):
     net = _net(model)
-    assert isinstance(net, felice.NeuronModel)
+    assert isinstance(net, felice.AbstractNeuron)
     assert net.n_neurons == 6 and net.n_inputs == 3 and net.state_names[-1] == "I_syn"
     y0 = net.init_state()
     assert y0.shape == (6, net.n_state)
@@ -172,7 +171,7 @@ def test_mismatch_fhnrs_kappa_is_a_rescaling_of_the_voltage():
     """With κ_i = r·κ every OTA's tanh argument and g_m scale by r; the model in W = r·V agrees."""
     net = _net("fhnrs", sizes=(1, 3))
     mm = apply_mismatch(net, jax.random.PRNGKey(3), sigma_bias=0.0, sigma_kappa=0.1)
-    m0 = per_neuron(net.neuron, 3)
+    m0 = net.neuron.per_neuron(3)
     r = np.asarray(m0.C / mm.neuron.C)
     assert np.all(np.abs(r - 1) > 1e-4)
     V, Vs, I = np.array([0.3, -0.7, 1.1]), np.array([0.1, -0.2, 0.5]), np.array([0.2, 0.0, -0.1])

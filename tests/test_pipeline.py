@@ -161,13 +161,12 @@ def test_energy_is_supply_voltage_times_bias_times_time(three_runs):
 
 def test_energy_of_a_varying_power_is_the_trapezoid_rule():
     # A supply current that varies in time: energy = V_dd·∫I dt by hand on the grid.
-    from felice.pipeline.probe import ProbeContext, _energy
-    from felice.pipeline.source import Sources
+    from felice.pipeline import PROBES, ProbeContext, Sources
 
     ts = jnp.linspace(0.0, 2e-3, 201)
     I = jnp.stack([1e-9 * (1 + ts / 2e-3), 3e-9 * jnp.ones_like(ts)], axis=1)  # linear, const
     src = Sources(ts=ts, currents=I[..., None], names=("x",), supply=I, V_dd=jnp.asarray(0.9))
-    E = _energy(ProbeContext(None, src, None, None))
+    E = PROBES["energy"].fn(ProbeContext(None, src, None, None))
     np.testing.assert_allclose(E, [0.9 * 1.5e-9 * 2e-3, 0.9 * 3e-9 * 2e-3], rtol=1e-12)
 
 
@@ -345,8 +344,8 @@ def test_nonfinite_values_are_written_as_strings(tmp_path, three_runs):
 _STALLED_WRITER = """
 import os, sys, time
 import jax.numpy as jnp
-from felice.pipeline.manifest import save_results
-from felice.pipeline.readout import Readout, Readouts
+from felice.pipeline import save_results
+from felice.pipeline import Readout, Readouts
 
 def stall(fd):  # the data is written, the rename not yet done: kill here
     print("in write", flush=True)
@@ -364,7 +363,7 @@ def test_killed_save_results_leaves_the_old_file(tmp_path):
     import subprocess
     import sys
 
-    from felice.pipeline.readout import Readout, Readouts
+    from felice.pipeline import Readout, Readouts
 
     old = Readouts((Readout(value=jnp.arange(2.0), unit="A", name="I", status=jnp.asarray(0)),))
     path = save_results(tmp_path / "r.json", old, {"run": "old"})
@@ -413,7 +412,7 @@ def test_bad_inputs_raise_clear_errors(three_runs):
 
 
 def test_readout_status_reports_failed_simulations_and_undefined_entries():
-    from felice.pipeline.readout import make_readout
+    from felice.pipeline import make_readout
 
     ok, failed = jnp.asarray(True), jnp.asarray(False)
     assert int(make_readout("x", jnp.ones(3), "V", ok).status) == ReadoutStatus.OK

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 import felice
-from felice.spice import behavioural_netlist, compare_behavioural, model_from_card
-from felice.spice.paths import circuit_file
+from felice.spice import behavioural_netlist, circuit_file, compare_behavioural, model_from_card
 
 # Start states: FHNRS at rest with I_app = 0.5 nA (it spikes); the bistable circuits
 # off the diagonal, from where they settle on a fixpoint (60 model time units).

@@ -19,18 +19,19 @@ from felice.spice import (
     NgspiceNotFoundError,
     NgspiceTimeoutError,
     behavioural_netlist,
+    check_template,
+    circuit_file,
     load_card,
     model_from_card,
-    netlist,
+    read_raw,
     run_ngspice,
+    sky130_library,
     spice_name,
     spice_number,
+    spice_path,
     write_card,
 )
-from felice.spice.netlist import check_template, spice_path
-from felice.spice.paths import circuit_file, sky130_library
-from felice.spice.rawfile import read_raw
-from felice.spice.sky130 import load_sky130_card
+from felice.spice._sky130 import load_sky130_card
 
 INJECTION = "slow\n.control\nshell touch PWNED\n.endc"
 
@@ -126,7 +127,7 @@ def test_control_block_prefix_ran_a_command_and_is_now_refused(tmp_path, monkeyp
     template = f".control1\necho owned > {target}\n.endc1\n"
     assert not _OLD_GUARD.search(template)
     with monkeypatch.context() as patch:  # the old guard, bypassed: ngspice writes the file
-        patch.setattr(netlist, "check_template", lambda text, source: text)
+        patch.setattr(Deck, "template", lambda deck, text, source: deck._lines.append(text))
         run_ngspice(_echo_deck(template))
     assert target.read_text().strip() == "owned"
     target.unlink()

@@ -4,9 +4,19 @@ import numpy as np
 import pytest
 
 from felice.hardware import diff_pair_current
-from felice.spice import compare_transistor, extract, fit_subthreshold, fit_tanh, load_sky130_card
-from felice.spice.compare_transistor import fast_iv, fhnrs_from_extraction, spiking_range
-from felice.spice.reference import solve_si, spike_rate, upward_crossings
+from felice.spice import (
+    compare_transistor,
+    extract,
+    fast_iv,
+    fhnrs_from_extraction,
+    fit_subthreshold,
+    fit_tanh,
+    load_sky130_card,
+    solve_si,
+    spike_rate,
+    spiking_range,
+    upward_crossings,
+)
 
 # ngspice transistor-level runs of the sky130 cards: minutes, not seconds.
 pytestmark = pytest.mark.slow

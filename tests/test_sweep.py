@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import felice
-from felice.simulation.result import SimulationResult
+from felice.simulation import SimulationResult
 from felice.sweep import Regime, RegimeFromIV, RegimeFromSpikes, SpikeCount, SpikeRate, SweepTable
 
 matplotlib.use("Agg")
@@ -264,7 +264,7 @@ def test_sharded_equals_single_device():
 
 
 def test_mismatch_robustness_is_the_mismatched_population():
-    from felice.networks.mismatch import mismatch_neurons
+    from felice.networks import mismatch_neurons
 
     nominal = felice.FHNRS(I_app=-0.9, dtype=jnp.float64)  # near onset: sensitive to mismatch
     metrics = dict(count=SpikeCount(0.0))

@@ -9,7 +9,7 @@ import pytest
 from _cli import usage_error
 
 import felice
-from felice.simulation.result import SimulationResult
+from felice.simulation import SimulationResult
 from felice.sweep import RegimeFromSpikes, SpikeCount, SpikeRate
 
 jax.config.update("jax_enable_x64", True)
@@ -75,12 +75,15 @@ def test_swept_values_pass_the_model_constructor_checks(model, name, bad, messag
     text = str(info.value)
     assert text.startswith(f"sweep point 3 ({name}={bad!r}): ") and message in text
     # The same value given to the constructor is refused with the same message.
+    field = name.split("[")[0]
+    value = np.array(getattr(model, field))
+    value.reshape(-1)[-1] = bad
     with pytest.raises(ValueError, match=message.split(",")[0]):
-        felice.sweep.run._rebuild(felice.sweep.chunk_model(model, {name: [bad]}, 1))
+        type(model)(**{field: value.tolist()})
 
 
 def test_opening_a_results_folder_removes_orphan_temporaries(tmp_path):
-    from felice.sweep.store import ChunkStore
+    from felice.sweep import ChunkStore
 
     store = ChunkStore(tmp_path, {"a": 1})
     store.save(0, {"x": np.arange(3)})

@@ -57,7 +57,7 @@ def test_truncated_file_is_refused(tmp_path):
 _WRITER = """
 import sys
 import numpy as np
-from felice.sweep.table import SweepTable
+from felice.sweep import SweepTable
 n = 3_000_000
 t = SweepTable({"I_app": np.linspace(-1.0, 1.0, n), "count": np.arange(n)}, ["I_app"])
 print("ready", flush=True)

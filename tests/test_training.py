@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from conftest import unchecked
 
+import felice
 from felice.datasets import yin_yang_splits
 from felice.training import (
-    BIAS_RANGES,
     TrainConfig,
     build_network,
     constrain,
@@ -65,7 +65,7 @@ def test_checkpoint_resume_is_bit_exact(tmp_path, mismatch):
 def test_constraints_clip_bias_and_weights(model):
     config = preset(model, hidden=(4,))
     net = init_state(config).network
-    (name, (lo, hi)), = BIAS_RANGES[model].items()
+    (name, (lo, hi)), = felice.MODELS[model].trainable_bias.items()
     wild = eqx.tree_at(lambda n: (n.w_in.weight, getattr(n.neuron, name)), net,
                        (net.w_in.weight * 1e3, jnp.linspace(lo - 5, hi + 5, 7)))
     c = constrain(wild, w_max=2.0)
@@ -80,10 +80,10 @@ def test_bias_range_keeps_a_findable_stable_rest_state(model):
     state found from the network's starting guess, and it is a stable fixpoint of the
     neuron (both eigenvalues of its Jacobian in the left half plane). Boomerang below
     σ = 0.4 fails the search (its fixpoints close in on the saddle)."""
-    from felice.networks.simulate import neuron_jacobian
+    from felice.networks import neuron_jacobian
 
     net = build_network(preset(model, hidden=(9,)))
-    (lo, hi), = BIAS_RANGES[model].values()
+    (lo, hi), = felice.MODELS[model].trainable_bias.values()
     spread = eqx.tree_at(lambda n: n.neuron.sigma, net, jnp.linspace(lo, hi, net.n_neurons))
     y0 = eqx.filter_jit(lambda n: n.init_state())(spread)
     f, jac = neuron_jacobian(spread, 0.0, y0)

@@ -16,7 +16,7 @@ import pytest
 from conftest import unchecked
 
 from felice.datasets import yin_yang
-from felice.networks.mismatch import apply_mismatch
+from felice.networks import apply_mismatch
 from felice.training import (
     TrainConfig,
     build_network,

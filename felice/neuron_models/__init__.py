@@ -1,34 +1,46 @@
-"""The circuit neuron models and a registry to look them up by name."""
+"""The circuit neuron models, the contract they implement and the registry of them by name.
 
-from typing import Any
+The contract (see `AbstractNeuron` and its capabilities): `AbstractNeuron` is what
+`felice.simulate` needs; `AbstractResettingNeuron`, `AbstractVoltageClamp` and
+`AbstractCircuit` add a reset, a voltage clamp (I–V curves, equilibria) and the
+hardware view. A circuit written against them and passed to `register` works in
+every layer of felice.
+"""
 
-from felice.neuron_models.base import NeuronModel
-from felice.neuron_models.bistable import BistableCircuit
-from felice.neuron_models.boomerang import Boomerang
-from felice.neuron_models.fhnrs import FHNRS
-from felice.neuron_models.wererabbit import WereRabbit
+from felice.neuron_models._base import (
+    AbstractCircuit,
+    AbstractNeuron,
+    AbstractResettingNeuron,
+    AbstractVoltageClamp,
+    external_current,
+    refractory,
+    require,
+)
+from felice.neuron_models._bistable import AbstractBistableCircuit
+from felice.neuron_models._boomerang import Boomerang
+from felice.neuron_models._fhnrs import FHNRS, START_DISTANCE
+from felice.neuron_models._registry import MODELS, get_model, model_class, register
+from felice.neuron_models._wererabbit import WereRabbit
 
-MODELS: dict[str, type[NeuronModel]] = {
-    "fhnrs": FHNRS,
-    "wererabbit": WereRabbit,
-    "boomerang": Boomerang,
-}
-"""Model classes by lower-case name."""
+register(FHNRS)
+register(WereRabbit)
+register(Boomerang)
 
-
-def get_model(name: str, **params: Any) -> NeuronModel:
-    """Build a model by name (case-insensitive), passing `params` to its constructor.
-
-    Raises:
-        ValueError: for an unknown name; the message lists the known models.
-    """
-    try:
-        cls = MODELS[str(name).lower()]
-    except KeyError:
-        raise ValueError(
-            f"unknown model name {name!r}; available models: {', '.join(MODELS)}"
-        ) from None
-    return cls(**params)
-
-
-__all__ = ["MODELS", "BistableCircuit", "Boomerang", "FHNRS", "NeuronModel", "WereRabbit", "get_model"]
+__all__ = [
+    "FHNRS",
+    "MODELS",
+    "START_DISTANCE",
+    "AbstractBistableCircuit",
+    "AbstractCircuit",
+    "AbstractNeuron",
+    "AbstractResettingNeuron",
+    "AbstractVoltageClamp",
+    "Boomerang",
+    "WereRabbit",
+    "external_current",
+    "get_model",
+    "model_class",
+    "refractory",
+    "register",
+    "require",
+]

@@ -9,8 +9,8 @@
 See docs/pipeline.md.
 """
 
-from felice.pipeline.emitter import Emission, Emitter
-from felice.pipeline.field import (
+from felice.pipeline._emitter import Emission, Emitter
+from felice.pipeline._field import (
     Field,
     IdentityField,
     MatrixField,
@@ -18,34 +18,46 @@ from felice.pipeline.field import (
     SumField,
     current_source_density,
 )
-from felice.pipeline.manifest import config_hash, load_results, manifest, save_results
-from felice.pipeline.pipeline import Pipeline
-from felice.pipeline.probe import PROBES, Probe, ProbeContext
-from felice.pipeline.readout import Readout, Readouts, ReadoutStatus
-from felice.pipeline.source import V_DD_DEFAULT, Source, Sources, supply_current
+from felice.pipeline._manifest import (
+    config_hash,
+    dumps,
+    load_results,
+    manifest,
+    save_results,
+    to_json,
+)
+from felice.pipeline._pipeline import Pipeline
+from felice.pipeline._probe import PROBES, Probe, ProbeContext, ProbeSpec, check_probe_names
+from felice.pipeline._readout import Readout, Readouts, ReadoutStatus, make_readout
+from felice.pipeline._source import V_DD_DEFAULT, Source, Sources, supply_current
 
 __all__ = [
-    "PROBES",
-    "V_DD_DEFAULT",
     "Emission",
     "Emitter",
     "Field",
     "IdentityField",
     "MatrixField",
+    "PROBES",
     "Pipeline",
     "PointSourceField",
     "Probe",
     "ProbeContext",
+    "ProbeSpec",
     "Readout",
     "ReadoutStatus",
     "Readouts",
     "Source",
     "Sources",
     "SumField",
+    "V_DD_DEFAULT",
+    "check_probe_names",
     "config_hash",
     "current_source_density",
+    "dumps",
     "load_results",
+    "make_readout",
     "manifest",
     "save_results",
     "supply_current",
+    "to_json",
 ]

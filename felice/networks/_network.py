@@ -265,21 +265,36 @@ class SpikingNetwork(AbstractResettingNeuron):
         Keys: those of `neuron.to_circuit()` (per-neuron arrays), those of the
         synapse's `to_circuit` broadcast to one value per neuron (prefixed `synapse_`
         where a neuron key has the same name), `w_in` and `w_rec` (the weight of one
-        spike in A, masked), `mask_in` and `mask_rec`. Not the arguments of a
-        `from_circuit`: a network is rebuilt with its constructor. Needs an
-        `AbstractCircuit` neuron.
+        spike in A, masked), `mask_in` and `mask_rec`; their units: `circuit_units`.
+        Not the arguments of a `from_circuit`: a network is rebuilt with its
+        constructor. Needs an `AbstractCircuit` neuron.
         """
         require(self.neuron, AbstractCircuit, "SpikingNetwork.to_circuit")
         out = dict(self.neuron.to_circuit())
         if self.synapse is not None:
+            keys = self._synapse_keys()
             for k, v in self.synapse.to_circuit(self.time_unit, self.current_unit).items():
-                key = f"synapse_{k}" if k in out else k
-                out[key] = jnp.broadcast_to(v, (self.n_neurons,))
+                out[keys[k]] = jnp.broadcast_to(v, (self.n_neurons,))
         out["w_in"] = self.w_in.effective * self.current_unit
         out["w_rec"] = self.w_rec.effective * self.current_unit
         out["mask_in"] = self.w_in.mask
         out["mask_rec"] = self.w_rec.mask
         return out
+
+    @property
+    def circuit_units(self) -> dict[str, str]:
+        """The SI unit of each key of `to_circuit()` (`""`: dimensionless)."""
+        require(self.neuron, AbstractCircuit, "SpikingNetwork.circuit_units")
+        units = dict(type(self.neuron).circuit_units)
+        if self.synapse is not None:
+            keys = self._synapse_keys()
+            units.update({keys[k]: u for k, u in self.synapse.circuit_units.items()})
+        return {**units, "w_in": "A", "w_rec": "A", "mask_in": "", "mask_rec": ""}
+
+    def _synapse_keys(self) -> dict[str, str]:
+        """The `to_circuit` key of each of the synapse's circuit values."""
+        taken = type(self.neuron).circuit_units
+        return {k: f"synapse_{k}" if k in taken else k for k in self.synapse.circuit_units}
 
     # -- dynamics ---------------------------------------------------------------
 
@@ -437,9 +452,8 @@ def _rest(neuron: AbstractNeuron, guess: Array) -> Array:
 
         sol = optx.root_find(field, optx.Newton(rtol=100 * eps, atol=100 * eps),
                              jax.lax.stop_gradient(y0), max_steps=64, throw=False)
-        scale = 1.0 + jnp.max(jnp.abs(sol.value))
-        return sol.value, jnp.max(jnp.abs(field(sol.value, None))) / scale
+        return sol.value, jnp.max(jnp.abs(field(sol.value, None)))
 
     rest, residual = eqx.filter_vmap(solve)(neuron, guess)
     return eqx.error_if(rest, ~jnp.all(residual < 1e3 * jnp.sqrt(eps)),
-                        "no resting state found from rest_guess (parameters moved too far)")
+                        "no resting fixpoint found from rest_guess (parameters moved too far)")

@@ -32,6 +32,7 @@ A. Rubino, M. Payvand and G. Indiveri, "Ultra-low power silicon neuron circuit f
 extreme-edge neuromorphic intelligence", ICECS 2019.
 """
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import equinox as eqx
@@ -51,7 +52,7 @@ from felice.neuron_models._base import (
 )
 from felice.neuron_models._lif import check_below
 
-_N = Float[ArrayLike, "*#neurons"]
+_N = Float[ArrayLike, "*#neurons"] | Sequence[float]  # lists accepted
 # Constructor parameters in model units (currents, times and C) with their defaults.
 _DEFAULTS = dict(
     C=1.0, I_tau=1.0, I_th=10.0, I_dc=0.0, I_a_gain=100.0, I_a_th=20.0, I_a_norm=2.0,

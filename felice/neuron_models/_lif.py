@@ -24,6 +24,7 @@ and Neural Systems", 1989 (the Axon-Hillock); A. Sourikopoulos et al., "A 4-fJ/s
 artificial neuron in 65 nm CMOS technology", Front. Neurosci. 11:123, 2017.
 """
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import equinox as eqx
@@ -44,7 +45,7 @@ from felice.neuron_models._base import (
     refractory,
 )
 
-_N = Float[ArrayLike, "*#neurons"]
+_N = Float[ArrayLike, "*#neurons"] | Sequence[float]  # lists accepted
 
 
 def check_below(name: str, x: Any, other: str, y: Any) -> None:

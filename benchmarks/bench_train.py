@@ -1,4 +1,4 @@
-"""Yin-Yang training benchmark for the three circuit networks.
+"""Yin-Yang training benchmark for the circuit networks.
 
 Trains each model on Yin-Yang (5000 train / 1000 validation / 1000 test by
 default), reports test accuracy, epochs and wall time (on this machine: 2 CPU
@@ -11,8 +11,10 @@ the first `--event-samples` test samples, in the event-based engine
 dt has learnt the discretisation rather than the circuit.
 Runs are resumable: each run trains in `--work/<name>/` with checkpoints.
 
-    python benchmarks/bench_train.py    # epochs fhnrs=40, wererabbit=25, boomerang=25;
-                                        # hidden fhnrs=200, wererabbit=80, boomerang=80
+    python benchmarks/bench_train.py    # epochs fhnrs=40, wererabbit=25, boomerang=25,
+                                        # lif=20, dpi=20; hidden fhnrs=200, wererabbit=80,
+                                        # boomerang=80, lif=60, dpi=60
+    python benchmarks/bench_train.py --models lif --n-train 1000 --epochs lif=5
     python benchmarks/bench_train.py --models fhnrs boomerang &
     python benchmarks/bench_train.py --models wererabbit
     python benchmarks/bench_train.py --models fhnrs --hidden fhnrs=100 --train-mismatch 0.1
@@ -37,16 +39,18 @@ from pathlib import Path
 import jax
 import numpy as np
 
+from felice import MODELS
 from felice.datasets import yin_yang_splits
 from felice.training import evaluate, evaluate_events, evaluate_mismatch, fit, preset
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["fhnrs", "wererabbit", "boomerang"])
+    parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--epochs", nargs="+", help="model=epochs pairs",
-                        default=["fhnrs=40", "wererabbit=25", "boomerang=25"])
-    parser.add_argument("--hidden", nargs="+", default=["fhnrs=200", "wererabbit=80", "boomerang=80"])
+                        default=["fhnrs=40", "wererabbit=25", "boomerang=25", "lif=20", "dpi=20"])
+    parser.add_argument("--hidden", nargs="+", default=["fhnrs=200", "wererabbit=80",
+                                                        "boomerang=80", "lif=60", "dpi=60"])
     parser.add_argument("--n-train", type=int, default=5000)
     parser.add_argument("--n-val", type=int, default=1000)
     parser.add_argument("--n-test", type=int, default=1000)
@@ -72,7 +76,9 @@ def main() -> None:
         try:
             state, history = fit(config, data["train"], data["val"], Path(args.work) / name)
         except FloatingPointError as err:  # recorded, not hidden: the run diverged
-            save(out, name, {"config": config.to_json(), "failed": str(err)}, machine, args)
+            save(out, name, {"config": config.to_json(), "failed": str(err),
+                             "data": {"n_train": args.n_train, "n_val": args.n_val,
+                                      "n_test": args.n_test}}, machine, args)
             print(f"{name}: FAILED: {err}")
             continue
         wall = sum(h["wall_s"] for h in history)  # per-epoch durations
@@ -90,6 +96,7 @@ def main() -> None:
             events.update(n_samples=n_ev, wall_s=round(time.perf_counter() - t_ev, 1))
         save(out, name, {
             "config": config.to_json(),
+            "data": {"n_train": args.n_train, "n_val": args.n_val, "n_test": args.n_test},
             "epochs": len(history),
             "train_wall_s": round(wall, 1),
             "test_accuracy": test["accuracy"],
@@ -112,7 +119,9 @@ def save(out: Path, model: str, entry: dict, machine: dict, args: argparse.Names
     results = json.loads(out.read_text()) if out.exists() else {}
     results.setdefault("models", {})[model] = entry
     results["machine"] = machine
-    results["data"] = {"n_train": args.n_train, "n_val": args.n_val, "n_test": args.n_test}
+    # the data of the earlier entries (an entry that differs has its own "data")
+    results.setdefault("data", {"n_train": args.n_train, "n_val": args.n_val,
+                                "n_test": args.n_test})
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(results, indent=1, allow_nan=False))
     os.replace(tmp, out)

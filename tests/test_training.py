@@ -114,7 +114,7 @@ def test_export_is_strict_json_in_si_units(tmp_path):
 
 def test_config_validation():
     with pytest.raises(ValueError, match="model must be one of"):
-        TrainConfig(model="lif")
+        TrainConfig(model="hodgkin_huxley")  # not registered
     with pytest.raises(ValueError, match="readout"):
         TrainConfig(readout="softmax")
     with pytest.raises(ValueError, match="dt must be > 0"):

@@ -124,6 +124,8 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     }
     # Network neurons rest (I_dc = 0) and need their synaptic input to fire.
     network_defaults: ClassVar[dict[str, Any]] = dict(I_dc=0.0)
+    # DPI synapses into the DPI membrane: the standard analog neuromorphic network.
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="dpi")
     # The DC input 0-10 pA: below the rheobase, so no neuron fires without input.
     trainable_bias: ClassVar[dict[str, tuple[float, float]]] = {"I_dc": (0.0, 1.0)}
     # A first guess (tuned for Yin-Yang elsewhere): trials of 3 time constants (11 ms).

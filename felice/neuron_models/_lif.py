@@ -105,13 +105,19 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     # Excitable network neurons: at rest (I_app = 0) with a threshold 4 U_t = 100 mV above
     # it, so a few input kicks make a spike; a short refractory period (0.25 ms).
     network_defaults: ClassVar[dict[str, Any]] = dict(V_th=4.0, t_refr=1.0)
+    # Spikes arrive through a (linear) exponential current synapse into the membrane.
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="exponential")
     # The leak bias 25 pA-400 pA (at I_unit = 100 pA): always positive, and with I_app = 0
     # the neuron never fires without input.
     trainable_bias: ClassVar[dict[str, tuple[float, float]]] = {"I_leak": (0.25, 4.0)}
-    # A first guess (tuned for Yin-Yang elsewhere): trials of 30 time units (7.5 ms).
+    # Trials of 30 time units (7.5 ms); exponential synapses with tau_syn = 2 and initial
+    # weights that make a hidden neuron spike a few times per trial; the time-to-first-
+    # spike loss (Yin-Yang, 2000 samples, 40 hidden, 10 epochs: 72 % validation accuracy,
+    # against 55 % on spike counts and 36 % on membrane maxima, which saturate at V_th).
     training_preset: ClassVar[dict[str, Any]] = dict(
-        dt=0.05, t_max=30.0, t_late=10.0, readout_gain=1.0, condition_scale=1.0,
-        weight_std=(2.0, 2.0), weight_mean=(1.0, 0.5), w_max=10.0, detach_rearm=True,
+        dt=0.05, t_max=30.0, t_late=10.0, readout="ttfs", readout_gain=1.0,
+        condition_scale=1.0, weight_std=(6.0, 6.0), weight_mean=(6.0, 3.0), w_max=10.0,
+        tau_syn=2.0, detach_rearm=True,
     )
 
     def __init__(

@@ -47,7 +47,6 @@ def init_state(config: TrainConfig, n_features: int = 4) -> TrainState:
     return TrainState(network, optimizer(config).init(params), jnp.zeros((), jnp.int32))
 
 
-@eqx.filter_jit
 def train_step(
     state: TrainState, x: Array, labels: Array, config: TrainConfig
 ) -> tuple[TrainState, Array, dict[str, Array]]:
@@ -55,7 +54,17 @@ def train_step(
 
     With mismatch enabled, the network seen by this step carries fresh mismatch
     drawn from `fold_in(PRNGKey(seed), step)`.
+
+    `x` has shape `(batch, features)`, `labels` `(batch,)`; returns the new state, the
+    loss (a scalar) and the metrics. Compiled once per configuration (`eqx.filter_jit`).
     """
+    return _train_step(state, x, labels, config)
+
+
+@eqx.filter_jit
+def _train_step(
+    state: TrainState, x: Array, labels: Array, config: TrainConfig
+) -> tuple[TrainState, Array, dict[str, Array]]:
     spec = trainable_filter(state.network, config.train_bias)
     params, static = eqx.partition(state.network, spec)
 

@@ -96,6 +96,7 @@ class AbstractBistableCircuit(AbstractCircuit, AbstractVoltageClamp):
         current_unit="A",
     )
     presets: ClassVar[dict[str, dict[str, Any]]] = {"default": {}}
+    spike_kind: ClassVar[str] = "fixpoint"
     _defaults: AbstractClassVar[dict[str, float]]
 
     def __init__(

@@ -302,7 +302,13 @@ class AbstractVoltageClamp(AbstractNeuron):
     residual at V and holds slower ones at rest. The `clamp_*` methods take and
     return single-neuron values (scalar parameters): `felice.analysis` maps them over
     neurons.
+
+    Class variables a clamp declares:
+        phase_window: `((low, high), (low, high))` in model units of the first two state
+            columns: the phase portrait `felice iv` draws; None for no phase plane.
     """
+
+    phase_window: AbstractClassVar[tuple[tuple[float, float], tuple[float, float]] | None]
 
     @property
     @abc.abstractmethod

@@ -33,7 +33,7 @@ extreme-edge neuromorphic intelligence", ICECS 2019.
 """
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import equinox as eqx
 import jax
@@ -110,6 +110,8 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     C_unit: Float[Array, ""]
 
     name: ClassVar[str] = "dpi"
+    spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None  # (I_mem, I_ahp) in current units: the I–V plot only
     core_ndim: ClassVar[dict[str, int]] = {}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")
     circuit_units: ClassVar[dict[str, str]] = dict(

@@ -25,7 +25,7 @@ artificial neuron in 65 nm CMOS technology", Front. Neurosci. 11:123, 2017.
 """
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import equinox as eqx
 import jax
@@ -91,6 +91,8 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     C_unit: Float[Array, ""]
 
     name: ClassVar[str] = "lif"
+    spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None  # one state variable: no phase plane
     core_ndim: ClassVar[dict[str, int]] = {}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")
     circuit_units: ClassVar[dict[str, str]] = dict(

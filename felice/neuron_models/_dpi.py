@@ -300,7 +300,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         """The positive-feedback current I_a(I_mem), model current units, shape of `I_mem`."""
         return self.I_a_gain * jax.nn.sigmoid((I_mem - self.I_a_th) / self.I_a_norm)
 
-    def _branches(self, I_mem: Array, I_ahp: Array, I_in: Array) -> dict[str, Array]:
+    def _branches(self, I_mem: ArrayLike, I_ahp: ArrayLike, I_in: ArrayLike) -> dict[str, Array]:
         """The node currents of C·dV_mem/dt (module docstring), model units."""
         return {
             "input": self.I_th * I_in / (I_mem + self.I_th),
@@ -357,7 +357,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         """I_mem ← I_reset and I_ahp += I_ahp_jump where `spiked` (0/1 floats interpolate)."""
         n = self.check_state(y)
         s = jnp.broadcast_to(jnp.asarray(spiked, y.dtype), (n,))
-        I_mem = y[:, 0] + s * (self.I_reset - y[:, 0])
+        I_mem = s * self.I_reset + (1 - s) * y[:, 0]  # exactly I_reset where s = 1
         I_ahp = y[:, 1] + s * self.I_ahp_jump
         return jnp.stack([I_mem, I_ahp], axis=1)
 

@@ -315,7 +315,7 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         n = self.check_state(y)
         s = jnp.broadcast_to(jnp.asarray(spiked, y.dtype), (n,))
         V = y[:, 0]
-        return (V + s * (self.V_reset - V))[:, None]
+        return (s * self.V_reset + (1 - s) * V)[:, None]  # exactly V_reset where s = 1
 
     @property
     def refractory_period(self) -> Float[Array, "*neurons"]:

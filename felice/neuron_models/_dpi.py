@@ -117,7 +117,8 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         tau_ahp="s", I_ahp_jump="A", I_spk="A", I_reset="A", t_refr="s", I_refr="A", I_0="A",
         kappa="", U_t="V", time_unit="s", voltage_unit="V", current_unit="A",
     )
-    # "tonic": I_dc = 30 pA, above the rheobase (about 1.1·I_tau): adapting regular spiking.
+    # "tonic": I_dc = 30 pA, above the rheobase (about 1.6·I_tau = 16 pA): adapting
+    # regular spiking.
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "default": {},
         "tonic": dict(I_dc=3.0),

@@ -347,7 +347,8 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     def rearm_condition(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, " neurons"]:
-        """The spike condition (the reset puts I_mem below I_spk at once)."""
+        """The spike condition ln(I_mem/I_spk), shape `(n_neurons,)` (the reset puts I_mem
+        below I_spk at once)."""
         return self.spike_condition(t, y, args)
 
     def reset_spiked(
@@ -355,7 +356,8 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         y: Float[Array, "neurons 2"],
         spiked: Bool[ArrayLike, " neurons"] | Float[ArrayLike, " neurons"],
     ) -> Float[Array, "neurons 2"]:
-        """I_mem ← I_reset and I_ahp += I_ahp_jump where `spiked` (0/1 floats interpolate)."""
+        """I_mem ← I_reset and I_ahp += I_ahp_jump where `spiked` (0/1 floats interpolate);
+        shape `(n_neurons, 2)`."""
         n = self.check_state(y)
         s = jnp.broadcast_to(jnp.asarray(spiked, y.dtype), (n,))
         I_mem = s * self.I_reset + (1 - s) * y[:, 0]  # exactly I_reset where s = 1
@@ -453,12 +455,13 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     def clamp_range(
         self, I_applied: Float[ArrayLike, "*neurons"] | None = None
     ) -> tuple[Float[Array, "*neurons"], Float[Array, "*neurons"]]:
-        """(−5, ln(I_spk/I_0)): from I_mem = e^{−5}·I_0 up to the spike threshold (U_t/κ)."""
+        """(−5, ln(I_spk/I_0)) in units of U_t/κ: from I_mem = e^{−5}·I_0 up to the spike
+        threshold; scalars, or one value per neuron `(*neurons,)` like `I_applied`."""
         I = self.I_dc if I_applied is None else jnp.asarray(I_applied, self.dtype)
         return -5.0 + 0 * I, jnp.log(self.I_spk / self.I_0) + 0 * I
 
     def clamp_split(self, y: Float[Array, " n_state"]) -> tuple[Float[Array, ""], Float[Array, " 1"]]:
-        """(V_mem = ln(I_mem/I_0), (I_ahp,))."""
+        """(V_mem = ln(I_mem/I_0) in units of U_t/κ, (I_ahp,) of shape `(1,)`)."""
         return jnp.log(y[0] / self.I_0), y[1:]
 
     def clamp_join(self, V: Float[ArrayLike, ""], x: Float[Array, " 1"]) -> Float[Array, " n_state"]:
@@ -472,7 +475,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         return self._clamp_input(V, x[0]), x - self.I_0
 
     def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "1 1"]:
-        """I_ahp at the floor: its residual is linear, one root."""
+        """I_ahp at the floor, shape `(1, 1)`: its residual is linear, one root."""
         return jnp.full((1, 1), self.I_0, self.dtype)
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:

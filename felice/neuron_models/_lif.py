@@ -317,7 +317,7 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         n = self.check_state(y)
         s = jnp.broadcast_to(jnp.asarray(spiked, y.dtype), (n,))
         V = y[:, 0]
-        return (V + s * (self.V_reset - V))[:, None]
+        return (s * self.V_reset + (1 - s) * V)[:, None]  # exactly V_reset where s = 1
 
     @property
     def refractory_period(self) -> Float[Array, "*neurons"]:
@@ -415,11 +415,12 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         return self.I_leak * -jnp.expm1(-jnp.asarray(V, x.dtype)), x
 
     def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "1 0"]:
-        """One (empty) start."""
+        """One (empty) start, shape `(1, 0)`."""
         return jnp.zeros((1, 0), self.dtype)
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`{"I_ext": I_applied − I_app}`, so that the total applied current is I_applied."""
+        """`{"I_ext": I_applied − I_app}` (model current units), so that the total applied
+        current is I_applied."""
         return {"I_ext": jnp.asarray(I_applied, self.dtype) - self.I_app}
 
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons 1"]:

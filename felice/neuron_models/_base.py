@@ -378,6 +378,10 @@ class AbstractCircuit(AbstractNeuron):
             sweep's `regime` metric and the demo's scenario follow it.
         network_defaults: constructor keywords of the neurons of
             `SpikingNetwork.feedforward(name, ...)`.
+        network_synapse: the synapse of its networks: `{"kind": name, **keywords}`
+            builds `felice.networks.SYNAPSES[name](**keywords)`; None: spikes arrive
+            through the neuron's own `input_spike` (a circuit that integrates its
+            synaptic current itself).
         trainable_bias: the per-neuron bias parameter that training may adjust and
             its range in model units, `{name: (low, high)}` (empty: none).
         training_preset: `felice.training.TrainConfig` fields for this circuit
@@ -389,6 +393,7 @@ class AbstractCircuit(AbstractNeuron):
     presets: AbstractClassVar[dict[str, dict[str, Any]]]
     spike_kind: AbstractClassVar[Literal["threshold", "fixpoint"]]
     network_defaults: AbstractClassVar[dict[str, Any]]
+    network_synapse: AbstractClassVar[dict[str, Any] | None]
     trainable_bias: AbstractClassVar[dict[str, tuple[float, float]]]
     training_preset: AbstractClassVar[dict[str, Any]]
 

@@ -133,6 +133,8 @@ class FHNRS(AbstractCircuit, AbstractVoltageClamp):
     network_defaults: ClassVar[dict[str, Any]] = dict(
         I_app=-1.2, tau_syn=2.0, V_th=1.0, a=(-2.0, 2.0), tau=(0.0, 5.0)
     )
+    # Its own I_syn column is the synapse: spikes arrive through input_spike.
+    network_synapse: ClassVar[dict[str, Any] | None] = None
     # I_app in [-2, -0.5]·I_unit: the leak source sinks 0.5-2 nA at I_unit = 1 nA. Above
     # -0.88 the rest enters the negative-conductance region and the neuron fires
     # tonically; the range keeps it excitable and the sink's bias positive.

@@ -111,6 +111,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
 
     name: ClassVar[str] = "dpi"
     spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="dpi")  # the DPI synapse of DYNAP-type chips
     phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None  # (I_mem, I_ahp) in current units: the I–V plot only
     core_ndim: ClassVar[dict[str, int]] = {}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")

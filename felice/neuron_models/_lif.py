@@ -92,6 +92,7 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
 
     name: ClassVar[str] = "lif"
     spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="exponential")  # a current-mode synapse onto the membrane
     phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None  # one state variable: no phase plane
     core_ndim: ClassVar[dict[str, int]] = {}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")

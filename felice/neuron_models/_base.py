@@ -400,9 +400,26 @@ class AbstractCircuit(AbstractNeuron):
     ) -> dict[str, Float[Array, " neurons"]]:
         """Named branch currents into the circuit's capacitors, in model current units.
 
-        The branches of one node sum to its capacitance times its rate of change; multiply
-        by `current_unit` for amperes. Each has shape `(n_neurons,)`.
+        The branches of one node sum to its capacitance times its rate of change (see
+        `capacitances` and `branch_node`); multiply by `current_unit` for amperes. Each has
+        shape `(n_neurons,)`.
         """
+
+    @property
+    @abc.abstractmethod
+    def capacitances(self) -> dict[str, Float[Array, "*neurons"]]:
+        """The capacitance of each node that `currents` describes, keyed by its state
+        column, in model units (`current_unit·time_unit/voltage_unit` farads each).
+
+        The branch currents into node `k` (those with `branch_node(name) == k`) sum to
+        `capacitances[k]` times the rate of change of state column `k`. A scalar or one
+        value per neuron `(n_neurons,)` each.
+        """
+
+    @abc.abstractmethod
+    def branch_node(self, branch: str) -> str:
+        """The state column (a key of `capacitances`) whose node the branch current
+        `branch` (a key of `currents`) flows into."""
 
     @abc.abstractmethod
     def supply_currents(

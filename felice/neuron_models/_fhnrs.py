@@ -456,6 +456,16 @@ class FHNRS(AbstractCircuit, AbstractVoltageClamp):
             out[name] = element[:, k]
         return {k: jnp.broadcast_to(v, V.shape) for k, v in out.items()}
 
+    @property
+    def capacitances(self) -> dict[str, Float[Array, "*neurons"]]:
+        """`{"V": C}`: every branch of `currents` flows into the membrane (the OTA-C
+        filters of the elements are not described by branch currents)."""
+        return {"V": self.C}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V"`, the membrane, for every branch."""
+        return "V"
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons n_state"], args: Any = None
     ) -> Float[Array, "neurons n_state"]:

@@ -137,7 +137,9 @@ class MorrisLecar(AbstractCircuit, AbstractVoltageClamp):
                    na=self.a_Na * _sigma(V - self.V_m), k=-self.a_K * w)
         return {k: jnp.broadcast_to(v, (n,)) for k, v in out.items()}
 
-    capacitances = property(lambda self: {"V": self.C}, doc="Every branch charges V.")
+    def capacitive_currents(self, y, args=None):
+        """C·dV/dt: every branch charges V."""
+        return {"V": self.C * self.dynamics(0.0, y, args)[:, 0]}
 
     def branch_node(self, branch):
         """Every branch flows into the membrane V."""

@@ -401,25 +401,24 @@ class AbstractCircuit(AbstractNeuron):
         """Named branch currents into the circuit's capacitors, in model current units.
 
         The branches of one node sum to its capacitance times its rate of change (see
-        `capacitances` and `branch_node`); multiply by `current_unit` for amperes. Each has
+        `capacitive_currents` and `branch_node`); multiply by `current_unit` for amperes. Each has
         shape `(n_neurons,)`.
         """
 
-    @property
     @abc.abstractmethod
-    def capacitances(self) -> dict[str, Float[Array, "*neurons"]]:
-        """The capacitance of each node that `currents` describes, keyed by its state
-        column, in model units (`current_unit·time_unit/voltage_unit` farads each).
+    def capacitive_currents(
+        self, y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """C·dV/dt of each node that `currents` describes, from `dynamics`, by node name.
 
         The branch currents into node `k` (those with `branch_node(name) == k`) sum to
-        `capacitances[k]` times the rate of change of state column `k`. A scalar or one
-        value per neuron `(n_neurons,)` each.
+        `capacitive_currents(y, args)[k]`. Model current units, each `(n_neurons,)`.
         """
 
     @abc.abstractmethod
     def branch_node(self, branch: str) -> str:
-        """The state column (a key of `capacitances`) whose node the branch current
-        `branch` (a key of `currents`) flows into."""
+        """The node (a key of `capacitive_currents`) that the branch current `branch`
+        (a key of `currents`) flows into."""
 
     @abc.abstractmethod
     def supply_currents(

@@ -280,11 +280,12 @@ class AbstractBistableCircuit(AbstractCircuit, AbstractVoltageClamp):
         out["ext_u"], out["ext_v"] = I_ext[:, 0], I_ext[:, 1]
         return {k: jnp.broadcast_to(v, y.shape[:1]) for k, v in out.items()}
 
-    @property
-    def capacitances(self) -> dict[str, Float[Array, ""]]:
-        """`{"u": 1, "v": 1}`: both nodes have the capacitance C of the time unit C/I_bias."""
-        one = jnp.ones((), self.dtype)
-        return {"u": one, "v": one}
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 2"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"u": du/dτ, "v": dv/dτ}`: both nodes have the capacitance C of the time unit C/I_bias."""
+        f = self.dynamics(0.0, y, args)
+        return {"u": f[:, 0], "v": f[:, 1]}
 
     def branch_node(self, branch: str) -> str:
         """`"u"` for the branches ending in `_u`, `"v"` for those ending in `_v`."""

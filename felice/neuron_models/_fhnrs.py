@@ -456,11 +456,12 @@ class FHNRS(AbstractCircuit, AbstractVoltageClamp):
             out[name] = element[:, k]
         return {k: jnp.broadcast_to(v, V.shape) for k, v in out.items()}
 
-    @property
-    def capacitances(self) -> dict[str, Float[Array, "*neurons"]]:
-        """`{"V": C}`: every branch of `currents` flows into the membrane (the OTA-C
-        filters of the elements are not described by branch currents)."""
-        return {"V": self.C}
+    def capacitive_currents(
+        self, y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V": C·dV/dt}`, `(n_neurons,)`: every branch flows into the membrane (the
+        OTA-C filters of the elements are not described by branch currents)."""
+        return {"V": self.C * self.dynamics(0.0, y, args)[:, 0]}
 
     def branch_node(self, branch: str) -> str:
         """`"V"`, the membrane, for every branch."""

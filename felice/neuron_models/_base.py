@@ -418,9 +418,25 @@ class AbstractCircuit(AbstractNeuron):
     ) -> dict[str, Float[Array, " neurons"]]:
         """Named branch currents into the circuit's capacitors, in model current units.
 
-        The branches of one node sum to its capacitance times its rate of change; multiply
-        by `current_unit` for amperes. Each has shape `(n_neurons,)`.
+        The branches of one node sum to its capacitance times its rate of change (see
+        `capacitive_currents` and `branch_node`); multiply by `current_unit` for amperes. Each has
+        shape `(n_neurons,)`.
         """
+
+    @abc.abstractmethod
+    def capacitive_currents(
+        self, y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """C·dV/dt of each node that `currents` describes, from `dynamics`, by node name.
+
+        The branch currents into node `k` (those with `branch_node(name) == k`) sum to
+        `capacitive_currents(y, args)[k]`. Model current units, each `(n_neurons,)`.
+        """
+
+    @abc.abstractmethod
+    def branch_node(self, branch: str) -> str:
+        """The node (a key of `capacitive_currents`) that the branch current `branch`
+        (a key of `currents`) flows into."""
 
     @abc.abstractmethod
     def supply_currents(

@@ -329,6 +329,17 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         out["reset"] = jnp.where(refractory(args, (n,)), -sum(out.values()), 0.0)
         return out
 
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 2"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V_mem": C·dV_mem/dt}` with dV_mem/dt = (dI_mem/dt)/I_mem, `(n_neurons,)`:
+        every branch flows into the membrane capacitor."""
+        return {"V_mem": self.C * self.dynamics(0.0, y, args)[:, 0] / y[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V_mem"`, the membrane capacitor, for every branch."""
+        return "V_mem"
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, "neurons 2"]:

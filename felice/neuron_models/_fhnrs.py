@@ -462,6 +462,17 @@ class FHNRS(AbstractCircuit, AbstractVoltageClamp):
             out[name] = element[:, k]
         return {k: jnp.broadcast_to(v, V.shape) for k, v in out.items()}
 
+    def capacitive_currents(
+        self, y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V": C·dV/dt}`, `(n_neurons,)`: every branch flows into the membrane (the
+        OTA-C filters of the elements are not described by branch currents)."""
+        return {"V": self.C * self.dynamics(0.0, y, args)[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V"`, the membrane, for every branch."""
+        return "V"
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons n_state"], args: Any = None
     ) -> Float[Array, "neurons n_state"]:

@@ -289,6 +289,16 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         out["reset"] = jnp.where(held, -(out["app"] + out["leak"]), 0.0)
         return out
 
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 1"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V": C·dV/dt}`, `(n_neurons,)`: every branch flows into the membrane."""
+        return {"V": self.C * self.dynamics(0.0, y, args)[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V"`, the membrane, for every branch."""
+        return "V"
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 1"], args: Any = None
     ) -> Float[Array, "neurons 1"]:

@@ -54,8 +54,11 @@ def model(name):
 
 @pytest.fixture(scope="module")
 def excitable(name):
-    """The network neuron (`network_defaults`): it spikes when kicked by input spikes of weight 1."""
+    """A neuron that spikes under the test's weight-1 input kicks: the circuit's "demo" preset
+    (the one `felice demo` shows spiking) where it has one, else its network neuron."""
     cls = felice.MODELS[name]
+    if "demo" in cls.presets:
+        return cls.preset("demo", dtype=F64)
     return cls(**cls.network_defaults, dtype=F64)
 
 
@@ -68,11 +71,13 @@ def state(model):
 
 
 def _varied(model: AbstractCircuit) -> AbstractCircuit:
-    """The model with per-neuron parameters: each non-unit parameter of neuron i times 1 + 0.02·i."""
+    """The model with per-neuron parameters: the k-th non-unit parameter of neuron i times
+    1 + 0.02·i·(k + 1) (different factors, so that no ratio of parameters stays fixed)."""
     m = model.per_neuron(N)
-    factor = 1.0 + 0.02 * jnp.arange(N, dtype=F64)
+    i = jnp.arange(N, dtype=F64)
     values = {k: v for k, v in m.param_values().items() if k not in m.unit_fields}
-    new = [v * factor.reshape((N,) + (1,) * (v.ndim - 1)) for v in values.values()]
+    new = [v * (1.0 + 0.02 * (k + 1) * i).reshape((N,) + (1,) * (v.ndim - 1))
+           for k, v in enumerate(values.values())]
     return eqx.tree_at(lambda x: [getattr(x, k) for k in values], m, new)
 
 

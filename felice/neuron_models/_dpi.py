@@ -124,6 +124,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     # regular spiking.
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "default": {},
+        "demo": dict(I_dc=3.0),
         "tonic": dict(I_dc=3.0),
     }
     # Network neurons rest (I_dc = 0) and need their synaptic input to fire.

@@ -103,6 +103,7 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     # "tonic": 1.5 × the rheobase, a regular spike train with refractory periods.
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "default": {},
+        "demo": dict(I_app=1.5),
         "tonic": dict(I_app=1.5),
     }
     # Excitable network neurons: at rest (I_app = 0) with a threshold 4 U_t = 100 mV above

@@ -21,9 +21,6 @@ def _tree_hashes(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="SpikingNetwork still reads the bistable models' w_u/w_v "
-                   "(AttributeError: 'MorrisLecar' object has no attribute 'w_u'): networks for "
-                   "any model are item 3 of issue 16; remove this mark when it lands")
 def test_custom_circuit_tutorial_runs_every_layer(tmp_path):
     before = _tree_hashes(ROOT / "felice")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}

@@ -19,7 +19,7 @@ Usage: python docs/scripts/custom_circuit.py OUT_DIR   (writes custom_circuit.pn
 import json
 import sys
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import equinox as eqx
 import jax
@@ -76,6 +76,9 @@ class MorrisLecar(AbstractCircuit, AbstractVoltageClamp):
         dt=0.1, t_max=30.0, t_late=10.0, readout_gain=1.0, condition_scale=1.0,
         weight_std=(3.0, 3.0), weight_mean=(2.0, 1.0), w_max=10.0, tau_syn=2.0,
     )
+    spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"  # V crosses V_th
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="exponential")
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None
 
     def __init__(self, *, C=1.0, g_L=1.0, E_L=0.0, a_Na=8.0, V_m=4.0, a_K=8.0, V_w=3.0,
                  tau_w=20.0, I_app=4.5, V_th=5.0, kick=3.0, kappa=0.7, U_t=0.025,

@@ -516,6 +516,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         return self.resting_state(n_neurons)
 
 
+@eqx.filter_jit
 def _rest_voltages(m: DPINeuron) -> Float[Array, " neurons"]:
     """V_mem of the lowest equilibrium of each neuron (parameters one per neuron), NaN if none."""
 
@@ -535,6 +536,9 @@ def _rest_voltages(m: DPINeuron) -> Float[Array, " neurons"]:
             return jnp.where(below, mid, lo), jnp.where(below, hi, mid)
 
         lo, hi = jax.lax.fori_loop(0, 80, bisect, (grid[k], grid[k + 1]))
-        return jnp.where(jnp.any(up), 0.5 * (lo + hi), jnp.nan)
+        V = jax.lax.stop_gradient(0.5 * (lo + hi))
+        # One implicit-function step carries the derivatives of the root w.r.t. the parameters.
+        V = V - g(V) / jax.lax.stop_gradient(jax.grad(g)(V))
+        return jnp.where(jnp.any(up), V, jnp.nan)
 
     return eqx.filter_vmap(one)(m)

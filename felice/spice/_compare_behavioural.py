@@ -6,7 +6,7 @@ from typing import NamedTuple
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
-from felice.neuron_models import FHNRS, AbstractBistableCircuit, AbstractNeuron
+from felice.neuron_models import AbstractNeuron, AbstractSpiceCircuit, require
 from felice.spice._behavioural import simulate_behavioural
 from felice.spice._reference import solve_si, spike_condition_si, upward_crossings
 
@@ -26,6 +26,8 @@ class BehaviouralComparison(NamedTuple):
             `spike_condition`: threshold crossings for FHNRS, fixpoint arrivals
             for WereRabbit/Boomerang; a trajectory spiralling into a fixpoint can
             cross several times while it settles), shape `(n_events,)`.
+        spice_events: the same crossings of ngspice's trajectory, in s, shape
+            `(n_spice_events,)`.
     """
 
     state_names: tuple[str, ...]
@@ -34,21 +36,22 @@ class BehaviouralComparison(NamedTuple):
     felice: np.ndarray
     rel_error: np.ndarray
     events: np.ndarray
+    spice_events: np.ndarray
 
 
 def default_scenario(model: AbstractNeuron) -> tuple[Array, float]:
     """A transient with at least one event: `(y0 in model units, duration in s)`.
 
-    FHNRS starts from rest with every voltage at 0 (it spikes when I_app puts
-    its equilibrium in the negative-conductance region) and runs 100 model time
-    units; WereRabbit and Boomerang start at their u > v fixpoint kicked by an
-    input of weight −0.4 and run 60 time units, arriving at a fixpoint.
+    The model's own `behavioural_scenario` with its duration in seconds: FHNRS starts
+    from rest and spikes within 100 time units; WereRabbit and Boomerang are kicked
+    off their u > v fixpoint and arrive at a fixpoint within 60.
+
+    Raises:
+        TypeError: for a model without the `AbstractSpiceCircuit` capability.
     """
-    if isinstance(model, FHNRS):
-        return model.init_state(1), 100.0 * float(model.time_unit)
-    if isinstance(model, AbstractBistableCircuit):
-        return model.input_spike(model.init_state(1), -0.4), 60.0 * float(model.time_unit)
-    raise ValueError(f"no default scenario for {type(model).__name__}")
+    require(model, AbstractSpiceCircuit, "felice.spice.default_scenario")
+    y0, duration = model.behavioural_scenario()
+    return y0, duration * float(model.time_unit)
 
 
 def compare_behavioural(
@@ -67,7 +70,7 @@ def compare_behavioural(
     `jax_enable_x64`) for errors well below 1e-3.
 
     Args:
-        model: a single-neuron FHNRS, WereRabbit or Boomerang.
+        model: a single-neuron `AbstractSpiceCircuit` (FHNRS, WereRabbit, Boomerang, ...).
         y0: initial state in model units, shape `(1, n_state)`; default from `default_scenario`.
         t_stop: duration in s; default from `default_scenario`.
         rtol: ngspice's relative tolerance.
@@ -82,7 +85,7 @@ def compare_behavioural(
     peak = np.max(np.abs(felice), axis=0)
     diff = np.max(np.abs(spice - felice), axis=0)
     rel_error = np.where(peak > 0, diff / np.where(peak > 0, peak, 1.0), diff)
-    g = spike_condition_si(model, felice[:, None])[:, 0]
-    return BehaviouralComparison(
-        model.state_names, t, spice, felice, rel_error, upward_crossings(t, g)
-    )
+    events = [
+        upward_crossings(t, spike_condition_si(model, y[:, None])[:, 0]) for y in (felice, spice)
+    ]
+    return BehaviouralComparison(model.state_names, t, spice, felice, rel_error, *events)

@@ -19,6 +19,7 @@ def behavioural_summary(name: str, c: BehaviouralComparison) -> dict:
         duration_s=float(c.t[-1]),
         max_relative_error={k: float(v) for k, v in zip(c.state_names, c.rel_error, strict=True)},
         events_s=[float(e) for e in c.events],
+        spice_events_s=[float(e) for e in c.spice_events],
     )
 
 

@@ -320,6 +320,28 @@ class _Config(eqx.Module):
     cut: bool  # the model's spikes change its state: end each step at its first spike
 
 
+class _LoopState(eqx.Module):
+    """The carry of the simulation loop: where the solve is and what it has found so far."""
+
+    t: Array  # current time (model units)
+    tnext: Array  # end of the next step attempted
+    y: Array  # state at t, (n, n_state)
+    solver_state: Any
+    controller_state: Any
+    made_jump: Array  # the field changed at t (a kick, a reset, a release): no FSAL reuse
+    armed: Array  # which neurons may spike, (n,)
+    spike_times: Array  # (n, max_spikes), +inf where unused
+    spike_counts: Array  # (n,)
+    ys: Any  # saved states, (n_save, n, n_state) (an equinox buffer inside the loop)
+    save_idx: Array  # next save slot
+    n_steps: Array
+    n_accepted: Array
+    nonfinite: Array  # neurons whose state became non-finite, (n,)
+    status: Array  # a `Status` code
+    percent: Array  # progress shown so far
+    t_release: Array | None  # end of each neuron's refractory period, (n,) (resetting models)
+
+
 @eqx.filter_jit
 def _run(
     model: AbstractNeuron,
@@ -402,7 +424,7 @@ def _run(
         ys0 = ys0.at[0].set(y0)
         save_idx0 = jnp.asarray(1)
 
-    init = dict(
+    init = _LoopState(
         t=tprev, tnext=tnext, y=y0, solver_state=solver_state, controller_state=controller_state,
         made_jump=jnp.asarray(False), armed=armed0,
         spike_times=jnp.full((n, max_spikes), jnp.inf, dtype),
@@ -416,13 +438,13 @@ def _run(
     reporter = _Progress() if config.progress else None
 
     def cond_fun(c):
-        return (c["t"] < t1_j) & (c["status"] == Status.OK)
+        return (c.t < t1_j) & (c.status == Status.OK)
 
     def body_fun(c):
-        t_a, t_b, y = c["t"], c["tnext"], c["y"]
-        held = None if not config.cut else t_a < c["t_release"]  # refractory over the step
+        t_a, t_b, y = c.t, c.tnext, c.y
+        held = None if not config.cut else t_a < c.t_release  # refractory over the step
         y_b, y_err, dense_info, solver_state, solver_result = solver_.step(
-            term, t_a, t_b, y, held, c["solver_state"], c["made_jump"]
+            term, t_a, t_b, y, held, c.solver_state, c.made_jump
         )
         blown_rows = ~jnp.all(jnp.isfinite(y_b), axis=1)
         blown = jnp.any(blown_rows)
@@ -439,7 +461,7 @@ def _run(
             y_err = jnp.where(blown | jnp.isnan(y_err), jnp.inf, y_err)
             keep, _, next_t1_proposed, _, controller_state, ctrl_result = controller.adapt_step_size(
                 t_a, t_b, y, jnp.where(blown, y, y_b), held, y_err, solver_.error_order(term),
-                c["controller_state"],
+                c.controller_state,
             )
             step_ok = (solver_result == diffrax.RESULTS.successful) & (
                 ctrl_result == diffrax.RESULTS.successful
@@ -458,13 +480,13 @@ def _run(
         interior = t_a + jnp.asarray(np.linspace(0.0, 1.0, spike_samples + 1)[1:-1], dtype) * h
         samples = jnp.concatenate([y[None], jax.vmap(interp.evaluate)(interior), y_b[None]])
         armed, spike_times, spike_counts, overflow, t_first, spiked = detect_spikes(
-            model, keep, t_a, h, samples, lambda t: args_at(t, held), c["armed"],
-            c["spike_times"], c["spike_counts"], cut=config.cut,
+            model, keep, t_a, h, samples, lambda t: args_at(t, held), c.armed,
+            c.spike_times, c.spike_counts, cut=config.cut,
         )
         y_new = y_b
         t_end = t_b
         cut = jnp.asarray(False)
-        t_release = c["t_release"]
+        t_release = c.t_release
         released = jnp.asarray(False)
         if config.cut:
             # The step ends at its first spike, where the spike changes the state, and the
@@ -492,8 +514,8 @@ def _run(
         made_jump = made_jump | ((t_b == next_stop(t_a)) & ~cut)
 
         # Save.
-        ys = c["ys"]
-        save_idx = c["save_idx"]
+        ys = c.ys
+        save_idx = c.save_idx
         if n_save:
             is_save = keep & ~cut & (save_idx < n_save) & (
                 save_ts[jnp.minimum(save_idx, n_save - 1)] == t_b
@@ -512,7 +534,7 @@ def _run(
 
         new_rows = ~jnp.all(jnp.isfinite(y_new), axis=1)
         bad_rows = jnp.where(keep, new_rows, blown_rows & underflow)
-        status = c["status"]
+        status = c.status
         status = jnp.where(~step_ok, int(Status.STEP_FAILED), status)
         status = jnp.where(jnp.any(bad_rows), int(Status.NONFINITE), status)
         status = jnp.where(keep & overflow & (status == Status.OK), int(Status.SPIKE_OVERFLOW), status)
@@ -520,44 +542,44 @@ def _run(
         def select(new, old):
             return jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
 
-        out = dict(
+        out = _LoopState(
             t=t_new, tnext=next_t1,
             y=jnp.where(keep, y_new, y),
-            solver_state=select(solver_state, c["solver_state"]),
+            solver_state=select(solver_state, c.solver_state),
             controller_state=controller_state,
-            made_jump=jnp.where(keep, made_jump, c["made_jump"]),
+            made_jump=jnp.where(keep, made_jump, c.made_jump),
             armed=armed,
             spike_times=spike_times,
             spike_counts=spike_counts,
             ys=ys, save_idx=save_idx,
-            n_steps=c["n_steps"] + 1, n_accepted=c["n_accepted"] + keep,
-            nonfinite=c["nonfinite"] | bad_rows, status=status, percent=c["percent"],
+            n_steps=c.n_steps + 1, n_accepted=c.n_accepted + keep,
+            nonfinite=c.nonfinite | bad_rows, status=status, percent=c.percent,
             t_release=t_release,
         )
         if reporter is not None:
             percent = jnp.floor(100 * (t_new - t0_j) / (t1_j - t0_j)).astype(jnp.int32)
-            jax.lax.cond(percent > c["percent"],
+            jax.lax.cond(percent > c.percent,
                          lambda p: jax.debug.callback(reporter, p), lambda p: None, percent)
-            out["percent"] = jnp.maximum(percent, c["percent"])
+            out = eqx.tree_at(lambda o: o.percent, out, jnp.maximum(percent, c.percent))
         return out
 
     final = eqxi.while_loop(
         cond_fun, body_fun, init, max_steps=config.max_steps, kind=config.kind,
-        buffers=lambda c: c["ys"],
+        buffers=lambda c: c.ys,
     )
-    status = jnp.where((final["status"] == Status.OK) & (final["t"] < t1_j),
-                       int(Status.MAX_STEPS), final["status"])
-    spike_times = jnp.sort(final["spike_times"], axis=1)
+    status = jnp.where((final.status == Status.OK) & (final.t < t1_j),
+                       int(Status.MAX_STEPS), final.status)
+    spike_times = jnp.sort(final.spike_times, axis=1)
     result = SimulationResult(
         ts=save_ts,
-        ys=None if save_ts is None else final["ys"],
+        ys=None if save_ts is None else final.ys,
         spike_times=spike_times,
-        spike_counts=final["spike_counts"],
-        y1=final["y"],
-        t1=final["t"],
-        n_steps=final["n_steps"],
-        n_accepted=final["n_accepted"],
+        spike_counts=final.spike_counts,
+        y1=final.y,
+        t1=final.t,
+        n_steps=final.n_steps,
+        n_accepted=final.n_accepted,
         status=status,
-        nonfinite=final["nonfinite"],
+        nonfinite=final.nonfinite,
     )
     return result

@@ -5,12 +5,14 @@ from importlib.metadata import PackageNotFoundError, version
 from felice import analysis, datasets, hardware, inputs, networks, pipeline, surrogate, sweep
 from felice.neuron_models import (
     FHNRS,
+    LIF,
     MODELS,
     AbstractCircuit,
     AbstractNeuron,
     AbstractResettingNeuron,
     AbstractVoltageClamp,
     Boomerang,
+    DPINeuron,
     WereRabbit,
     get_model,
     register,
@@ -24,8 +26,10 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "FHNRS",
+    "LIF",
     "MODELS",
     "Boomerang",
+    "DPINeuron",
     "AbstractCircuit",
     "AbstractNeuron",
     "AbstractResettingNeuron",

@@ -35,7 +35,7 @@ def newton_from_starts(
         return sol.value, sol.result == optx.RESULTS.successful
 
     roots, ok = jax.vmap(solve)(starts)
-    residual = jnp.max(jnp.abs(jax.vmap(fn)(roots)), axis=1)
+    residual = jnp.max(jnp.abs(jax.vmap(fn)(roots)), axis=1, initial=0.0)  # 0 unknowns: 0
     ok = ok & (residual < jnp.sqrt(eps)) & jnp.all(jnp.isfinite(roots), axis=1)
     return roots, ok
 

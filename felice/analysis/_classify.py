@@ -3,7 +3,8 @@
 Rules (after Ribar & Sepulchre, with the stability of the equilibria deciding the
 borders that the geometry alone places only in the limit of infinitely separated
 timescales). Let g_k(V*) be the conductance of curve k at an equilibrium V*, with
-the slower variables held at that equilibrium; "fast" is the first timescale class.
+the slower variables held at that equilibrium; "fast" is the first timescale class
+(the instantaneous curve for a model whose clamp has no other variables, e.g. the LIF).
 
 - two or more stable equilibria → "bistable";
 - one stable equilibrium: if some equilibrium that is not a saddle lies in a
@@ -34,6 +35,12 @@ LABELS = ("rest", "excitable", "spiking", "bistable", "bursting")
 _SADDLE = KINDS.index("saddle")
 
 
+def _fast(n_curves: int) -> int:
+    """Index of the fast curve: the first timescale class, or the instantaneous curve
+    when the clamp has no variables (only one curve)."""
+    return min(1, n_curves - 1)
+
+
 def _one(model, I, masks, n_v, max_equilibria):
     states, _, kind, _, _ = _equilibria_one(model, None, I, 32, max_equilibria)
     filled = kind >= 0
@@ -47,7 +54,7 @@ def _one(model, I, masks, n_v, max_equilibria):
     rest = states[jnp.argmax(jnp.where(filled, stable * 2 + 1, 0))]
     lo, hi = model.clamp_range(I)
     V, x_rest = model.clamp_split(jnp.where(jnp.isfinite(rest), rest, 0.0))
-    G_fast = jax.vmap(lambda v: clamp_point(model, v, x_rest, masks[1], 1)[1][0])(
+    G_fast = jax.vmap(lambda v: clamp_point(model, v, x_rest, masks[_fast(masks.shape[0])], 1)[1][0])(
         jnp.linspace(lo, hi, n_v)
     )
     return kind, G, jnp.any(G_fast < 0)
@@ -65,7 +72,7 @@ def _label(kind: np.ndarray, G: np.ndarray, fast_nc: bool) -> str:
     if stable.sum() >= 2:
         return "bistable"
     if stable.sum() == 1:
-        if np.any(filled & (kind != _SADDLE) & (G[:, 1] < 0)):
+        if np.any(filled & (kind != _SADDLE) & (G[:, _fast(G.shape[1])] < 0)):
             return "bistable"
         return "excitable" if fast_nc else "rest"
     mid = G[:, 2:-1]

@@ -21,16 +21,21 @@ from felice.neuron_models._base import (
 )
 from felice.neuron_models._bistable import AbstractBistableCircuit
 from felice.neuron_models._boomerang import Boomerang
+from felice.neuron_models._dpi import DPINeuron
 from felice.neuron_models._fhnrs import FHNRS, START_DISTANCE
+from felice.neuron_models._lif import LIF
 from felice.neuron_models._registry import MODELS, get_model, model_class, register
 from felice.neuron_models._wererabbit import WereRabbit
 
 register(FHNRS)
 register(WereRabbit)
 register(Boomerang)
+register(LIF)
+register(DPINeuron)
 
 __all__ = [
     "FHNRS",
+    "LIF",
     "MODELS",
     "START_DISTANCE",
     "SpiceElement",
@@ -42,6 +47,7 @@ __all__ = [
     "AbstractSpiceCircuit",
     "AbstractVoltageClamp",
     "Boomerang",
+    "DPINeuron",
     "WereRabbit",
     "external_current",
     "get_model",

@@ -510,6 +510,17 @@ def _run(
             rearm = model.spike_condition(t_end, y_new, args_at(t_end)) < 0
             armed = armed | (keep & hit & rearm)
             made_jump = made_jump | is_kick
+            if config.cut:
+                # A kick that lifts an armed, released neuron over its threshold (a charge
+                # kick on an integrate-and-fire membrane) is a spike at the kick's time.
+                fired = keep & hit & armed & ~rearm & ~(t_end < t_release)
+                column = jnp.where(fired, spike_counts, max_spikes)
+                spike_times = spike_times.at[jnp.arange(n), column].set(t_end, mode="drop")
+                overflow = overflow | jnp.any(fired & (spike_counts >= max_spikes))
+                spike_counts = spike_counts + fired
+                y_new = jnp.where(jnp.any(fired), model.reset_spiked(y_new, fired), y_new)
+                t_release = jnp.where(fired, t_end + t_refr, t_release)
+                armed = armed & ~fired
         # Current discontinuities also invalidate first-same-as-last stages.
         made_jump = made_jump | ((t_b == next_stop(t_a)) & ~cut)
 
@@ -528,9 +539,11 @@ def _run(
         next_t1 = jax.lax.stop_gradient(next_t1_proposed + (t_new - jnp.where(keep, t_b, t_a)))
         next_t1 = jnp.minimum(next_t1, next_stop(t_new))
         if config.cut:
-            # No step crosses the end of a refractory period.
+            # No step crosses the end of a refractory period. A step that ends there keeps
+            # the derivative of the release time t_spike + t_refr: what follows the hold
+            # depends on when the neuron spiked.
             ahead = jnp.where(t_release > t_new, t_release, jnp.inf)
-            next_t1 = jnp.minimum(next_t1, jax.lax.stop_gradient(jnp.min(ahead)))
+            next_t1 = jnp.minimum(next_t1, jnp.min(ahead))
 
         new_rows = ~jnp.all(jnp.isfinite(y_new), axis=1)
         bad_rows = jnp.where(keep, new_rows, blown_rows & underflow)

@@ -59,6 +59,22 @@ def test_every_netlist_reproduces_felice_in_its_default_scenario(name):
     assert np.all(moving | (peak == 0)) and moving[0], dict(zip(result.state_names, moving))
 
 
+def test_lif_netlist_spikes_at_the_analytic_time():
+    # Independent reference: C·dV/dt = I_app − I_leak·(1 − e^{−V/U_t}) reaches V_th at
+    # t = (C·U_t/a)·ln((a·e^{V_th/U_t} + I_leak)/(a·e^{V_0/U_t} + I_leak)), a = I_app − I_leak.
+    model = felice.LIF.from_circuit(C_mem=2e-12, I_leak=50e-12, I_app=80e-12, V_th=0.2,
+                                    V_reset=0.01, dtype=jnp.float64)
+    result = compare_behavioural(model)
+    C, I_leak, I_app, V_th, V_0, U_t = 2e-12, 50e-12, 80e-12, 0.2, 0.01, 0.025
+    a = I_app - I_leak
+    ratio = (a * np.exp(V_th / U_t) + I_leak) / (a * np.exp(V_0 / U_t) + I_leak)
+    t_spike = C * U_t / a * np.log(ratio)
+    assert result.felice[0, 0] == pytest.approx(V_0)
+    np.testing.assert_allclose(result.events[0], t_spike, rtol=1e-8)
+    np.testing.assert_allclose(result.spice_events[0], t_spike, rtol=1e-5)
+    assert np.all(result.rel_error <= 1e-3), result.rel_error
+
+
 def test_fhnrs_with_synaptic_input_and_three_elements():
     # Bursting set (slow negative + ultraslow element) kicked by a synaptic current:
     # every state column, I_syn included, is carried by the netlist.

@@ -21,7 +21,7 @@ missing.
 
 import abc
 import dataclasses
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import equinox as eqx
 import jax
@@ -366,7 +366,13 @@ class AbstractCircuit(AbstractNeuron):
         name: its registry name (lower case; `felice.MODELS[name]`).
         circuit_units: the SI unit of each key of `to_circuit()` (`""`: dimensionless).
         presets: named constructor keyword sets, `"default"` (`{}`) among them; the
-            I–V report, the CLI and the demo use them.
+            I–V report and `felice iv` use the first by default, `felice demo` shows
+            `"demo"` where the circuit has one (else `"default"`).
+        spike_kind: what a spike of the circuit is: `"threshold"` (a voltage crosses a
+            threshold; the regime is read from the simulated spikes) or `"fixpoint"`
+            (a bistable circuit arrives at its other fixpoint; a resting neuron emits
+            none, so the regime is read from the I–V curves and equilibria). The
+            sweep's `regime` metric and the demo's scenario follow it.
         network_defaults: constructor keywords of the neurons of
             `SpikingNetwork.feedforward(name, ...)`.
         trainable_bias: the per-neuron bias parameter that training may adjust and
@@ -378,6 +384,7 @@ class AbstractCircuit(AbstractNeuron):
     name: AbstractClassVar[str]
     circuit_units: AbstractClassVar[dict[str, str]]
     presets: AbstractClassVar[dict[str, dict[str, Any]]]
+    spike_kind: AbstractClassVar[Literal["threshold", "fixpoint"]]
     network_defaults: AbstractClassVar[dict[str, Any]]
     trainable_bias: AbstractClassVar[dict[str, tuple[float, float]]]
     training_preset: AbstractClassVar[dict[str, Any]]

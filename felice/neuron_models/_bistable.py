@@ -98,6 +98,7 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
         current_unit="A",
     )
     presets: ClassVar[dict[str, dict[str, Any]]] = {"default": {}}
+    spike_kind: ClassVar[str] = "fixpoint"
     _defaults: AbstractClassVar[dict[str, float]]
 
     def __init__(

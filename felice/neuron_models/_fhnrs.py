@@ -113,18 +113,22 @@ class FHNRS(AbstractSpiceCircuit, AbstractVoltageClamp):
     core_ndim: ClassVar[dict[str, int]] = {"a": 1, "delta": 1, "tau": 1}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")
     circuit_units: ClassVar[dict[str, str]] = dict(
-        C="F", I_passive="A", I_B="A", sign="+1 or -1", tau="s", V_offset="V", E_rev="V",
+        C="F", I_passive="A", I_B="A", sign="", tau="s", V_offset="V", E_rev="V",
         I_app="A", tau_syn="s", V_th="V", kappa="", U_t="V", element_names="",
         time_unit="s", voltage_unit="V", current_unit="A",
     )
     # The first preset is the one reports use by default: tonic spiking at I_app = 0.3,
-    # and Ribar's bursting set at I_app = -1.5.
+    # and Ribar's bursting set at I_app = -1.5; `felice demo` spikes tonically at 0.5.
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "spiking": dict(I_app=0.3),
         "bursting": dict(a=(-2.0, 2.0, -1.5, 1.5), delta=(0.0, 0.0, -1.5, -1.5),
                          tau=(0.0, 50.0, 50.0, 2500.0), I_app=-1.5),
         "default": {},
+        "demo": dict(I_app=0.5),
     }
+    spike_kind: ClassVar[str] = "threshold"
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]]] = ((-3.0, 3.0),
+                                                                               (-3.0, 3.0))
     # An excitable network neuron: rest at V* = I_app = -1.2, outside the fast
     # negative-conductance region |V| < 0.88; a faster slow element (tau_slow = 5) so a
     # spike lasts a few time units; a threshold V_th = 1 on the upstroke.

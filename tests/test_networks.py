@@ -1,6 +1,7 @@
 """Circuit networks: the AbstractNeuron contract, the fixed-step semantics, gradients."""
 
 import functools
+from typing import Any, ClassVar
 
 import equinox as eqx
 import jax
@@ -12,6 +13,8 @@ from conftest import solve, unchecked
 import felice
 from felice.networks import (
     Connection,
+    DPISynapse,
+    ExponentialSynapse,
     LatencyEncoder,
     RateEncoder,
     SpikingNetwork,
@@ -25,6 +28,7 @@ from felice.networks import (
     simulate_fixed,
     spike_count,
 )
+from felice.neuron_models import AbstractResettingNeuron, external_current, refractory
 from felice.surrogate import FastSigmoid, SmoothSigmoid
 from felice.training import build_network, loss_fn, preset, trainable_filter
 
@@ -47,6 +51,9 @@ def test_network_is_a_neuron_model_with_rest_state(model):
     assert net.state_scale.shape == (net.n_state,)
     circuit = net.to_circuit()
     np.testing.assert_allclose(circuit["w_in"], net.w_in.effective * net.current_unit)
+    if net.synapse is not None:  # the synapse's SI values, one per neuron
+        for k, v in net.synapse.to_circuit(net.time_unit, net.current_unit).items():
+            np.testing.assert_allclose(circuit[k], np.broadcast_to(v, (6,)))
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -368,3 +375,147 @@ def test_detach_rearm_keeps_the_forward_pass_and_removes_the_growing_gradient():
         assert g_in < 10 * g_rec
         assert norms[False, dt][1] > 10 * g_in
     assert norms[False, 0.005][1] > 4 * norms[False, 0.02][1]
+
+
+# -- any neuron: a resetting neuron written against the contract, and the synapses ----------
+
+
+class _Leaky(AbstractResettingNeuron):
+    """A test-only resetting neuron: τ·dV/dt = I_app + I_ext − V, V ← V_reset at V = V_th,
+    held for t_ref (model units; 1 ms, 1 V, 1 nA)."""
+
+    I_app: jax.Array
+    tau: jax.Array = eqx.field(converter=jnp.asarray, default=1.0)
+    V_th: jax.Array = eqx.field(converter=jnp.asarray, default=1.0)
+    V_reset: jax.Array = eqx.field(converter=jnp.asarray, default=0.0)
+    t_ref: jax.Array = eqx.field(converter=jnp.asarray, default=0.5)
+
+    core_ndim: ClassVar[dict[str, int]] = {}
+    unit_fields: ClassVar[tuple[str, ...]] = ()
+    state_names: ClassVar[tuple[str, ...]] = ("V",)
+    input_shape: ClassVar[tuple[int, ...]] = ()
+    time_unit = property(lambda self: jnp.asarray(1e-3))
+    voltage_unit = property(lambda self: jnp.asarray(1.0))
+    current_unit = property(lambda self: jnp.asarray(1e-9))
+    state_scale = property(lambda self: jnp.ones(1))
+    refractory_period = property(lambda self: self.t_ref)
+
+    def init_state(self, n_neurons: int) -> jax.Array:
+        return jnp.zeros((n_neurons, 1), self.dtype)
+
+    def dynamics(self, t: Any, y: jax.Array, args: Any = None) -> jax.Array:
+        V = y[:, 0]
+        dV = (self.I_app + external_current(args, V.shape, V.dtype) - V) / self.tau
+        return jnp.where(refractory(args, V.shape), 0.0, dV)[:, None]
+
+    def spike_condition(self, t: Any, y: jax.Array, args: Any = None) -> jax.Array:
+        return y[:, 0] - self.V_th
+
+    def rearm_condition(self, t: Any, y: jax.Array, args: Any = None) -> jax.Array:
+        return self.spike_condition(t, y, args)
+
+    def input_spike(self, y: jax.Array, weights: Any) -> jax.Array:
+        return y + jnp.broadcast_to(jnp.asarray(weights, y.dtype), y.shape[:1])[:, None]
+
+    def input_current(self, I: Any) -> jax.Array:
+        return jnp.asarray(I, self.dtype)
+
+    def observe(self, y: jax.Array) -> jax.Array:
+        return y
+
+    def membrane(self, y: jax.Array) -> jax.Array:
+        return y[:, 0]
+
+    def reset_spiked(self, y: jax.Array, spiked: Any) -> jax.Array:
+        s = jnp.asarray(spiked, y.dtype)[:, None]
+        return y * (1 - s) + self.V_reset * s
+
+
+def _leaky_net(I_app, w_in, w_rec, synapse):
+    n = len(I_app)
+    return SpikingNetwork(_Leaky(I_app=jnp.asarray(I_app)), Connection(jnp.asarray(w_in)),
+                          Connection(jnp.asarray(w_rec)), (n,), synapse=synapse)
+
+
+def test_a_network_of_resetting_neurons_resets_in_both_engines():
+    """Neuron 0 fires tonically (I_app = 1.5 > V_th = 1) and drives neuron 1 through an
+    exponential synapse. Its spike times are analytic: the first at τ·ln(I/(I − V_th)),
+    then one every t_ref + τ·ln((I − V_reset)/(I − V_th)). Both engines reset it at each
+    spike and hold it for t_ref, and agree on every neuron's spike count."""
+    net = _leaky_net([1.5, 0.3], np.zeros((1, 2)), [[0.0, 4.0], [0.0, 0.0]],
+                     ExponentialSynapse(tau_syn=0.5, dtype=jnp.float64))
+    assert net.resets and float(net.refractory_period) == 0.5
+    y0 = jnp.zeros((2, 2))
+    T = 10.0
+    first, period = np.log(1.5 / 0.5), 0.5 + np.log(1.5 / 0.5)
+    expected = first + period * np.arange(int((T - first) / period) + 1)
+    assert len(expected) == 6
+    events = felice.simulate(net, t1=T, y0=y0, max_spikes=16, rtol=1e-10, atol=1e-12)
+    counts = np.asarray(events.spike_counts)
+    assert counts[0] == 6 and counts[1] >= 2
+    np.testing.assert_allclose(np.asarray(events.spike_times[0, :6]), expected, rtol=1e-6)
+    dt = 1e-3
+    trace = simulate_fixed(net, jnp.zeros((int(round(T / dt)), 1)), dt=dt,
+                           spike_fn=FastSigmoid(), y0=y0, method="heun")
+    np.testing.assert_array_equal(np.asarray(spike_count(trace.spikes)), counts)
+    t_fixed = (np.flatnonzero(np.asarray(trace.spikes[:, 0])) + 1) * dt
+    # each spike is detected up to one step late, and the next period starts there
+    assert np.all(np.abs(t_fixed - expected) <= (np.arange(6) + 1) * dt)
+    V = np.asarray(trace.membrane[:, 0])
+    k = int(round(t_fixed[0] / dt)) - 1  # the step that ends at the first spike
+    assert V[k] == 0.0 and np.all(V[k : k + 499] == 0.0) and V[k + 501] > 0.0  # held, released
+
+
+def test_exponential_synapse_decays_and_drives_the_neuron_analytically():
+    """A kick of weight w: I_syn = w·e^{−t/τ_s}, and the neuron (τ_m = 1, no threshold
+    reached) follows V = w·τ_s/(τ_s − τ_m)·(e^{−t/τ_s} − e^{−t/τ_m}); with a saturation
+    the drive is I_max·tanh(I_syn/I_max)."""
+    w, tau_s = 0.8, 0.5
+    net = _leaky_net([0.0], [[w]], [[0.0]], ExponentialSynapse(tau_syn=tau_s, dtype=jnp.float64))
+    assert net.state_names == ("V", "I_syn")
+    y0 = net.init_state()
+    np.testing.assert_array_equal(y0, 0.0)
+    kicked = net.input_spike(y0, net.input_weights(jnp.ones(1)))
+    np.testing.assert_allclose(kicked, [[0.0, w]])
+    ts = np.linspace(0.0, 4.0, 9)
+    ys = np.asarray(solve(net, kicked, jnp.asarray(ts)))[:, 0]
+    np.testing.assert_allclose(ys[:, 1], w * np.exp(-ts / tau_s), rtol=1e-8, atol=1e-12)
+    V = w * tau_s / (tau_s - 1.0) * (np.exp(-ts / tau_s) - np.exp(-ts))
+    np.testing.assert_allclose(ys[:, 0], V, rtol=1e-8, atol=1e-12)
+    sat = ExponentialSynapse(tau_syn=tau_s, I_syn_max=0.3, dtype=jnp.float64)
+    net_sat = eqx.tree_at(lambda n: n.synapse, net, sat)
+    y = jnp.asarray([[0.1, 2.0]])
+    np.testing.assert_allclose(net_sat.dynamics(0.0, y),
+                               [[0.3 * np.tanh(2.0 / 0.3) - 0.1, -2.0 / tau_s]], rtol=1e-12)
+    circuit = sat.to_circuit(net.time_unit, net.current_unit)
+    np.testing.assert_allclose([circuit["tau_syn"], circuit["I_syn_max"]], [tau_s * 1e-3, 0.3e-9])
+    with pytest.raises(TypeError, match="AbstractCircuit"):
+        net_sat.to_circuit()  # the test neuron has no hardware view
+    with pytest.raises(ValueError, match="tau_syn"):
+        ExponentialSynapse(tau_syn=0.0)
+
+
+def test_dpi_synapse_jumps_by_the_short_pulse_limit_and_decays():
+    """DPI: τ_syn = C_syn·U_t/(κ·I_τ); a spike of weight I_w raises I_syn by
+    (I_g/I_τ)·I_w·t_pulse/τ_syn, the exact rise over a pulse (I_g/I_τ)·I_w·(1 − e^{−t_p/τ})
+    to first order in t_p/τ; then I_syn decays with τ_syn."""
+    C, I_tau, I_g, t_p, kappa, U_t = 1e-12, 10e-12, 200e-12, 3e-6, 0.7, 0.025
+    syn = DPISynapse.from_circuit(C_syn=C, I_tau=I_tau, I_g=I_g, t_pulse=t_p, time_unit=1e-3,
+                                  kappa=kappa, U_t=U_t, dtype=jnp.float64)
+    tau = C * U_t / (kappa * I_tau)
+    np.testing.assert_allclose(float(syn.tau_syn), tau / 1e-3, rtol=1e-12)
+    circuit = syn.to_circuit(1e-3, 1e-9)
+    np.testing.assert_allclose([circuit["tau_syn"], circuit["gain"], circuit["t_pulse"]],
+                               [tau, I_g / I_tau, t_p], rtol=1e-12)
+    I_w = 0.5
+    net = _leaky_net([0.0], [[I_w]], [[0.0]], syn)
+    kicked = net.input_spike(net.init_state(), net.input_weights(jnp.ones(1)))
+    jump = float(kicked[0, 1])
+    np.testing.assert_allclose(jump, (I_g / I_tau) * I_w * t_p / tau, rtol=1e-12)
+    exact = (I_g / I_tau) * I_w * -np.expm1(-t_p / tau)
+    assert abs(jump / exact - 1) < t_p / tau
+    ts = np.linspace(0.0, 10.0, 6)
+    ys = np.asarray(solve(net, kicked, jnp.asarray(ts)))[:, 0, 1]
+    np.testing.assert_allclose(ys, jump * np.exp(-ts / float(syn.tau_syn)), rtol=1e-8)
+    with pytest.raises(ValueError, match="I_tau"):
+        DPISynapse.from_circuit(C_syn=C, I_tau=0.0, I_g=I_g, t_pulse=t_p, time_unit=1e-3)

@@ -23,6 +23,7 @@ from felice.spice import (
     check_template,
     circuit_file,
     load_card,
+    load_sky130_card,
     model_from_card,
     read_raw,
     run_ngspice,
@@ -32,7 +33,6 @@ from felice.spice import (
     spice_path,
     write_card,
 )
-from felice.spice._sky130 import load_sky130_card
 
 INJECTION = "slow\n.control\nshell touch PWNED\n.endc"
 

@@ -209,3 +209,19 @@ def test_event_scores_names_max_spikes_when_the_buffer_overflows():
         event_scores(network, x, config, max_spikes=0)
     with pytest.raises(Exception, match=r"max_spikes=1 times.*pass a larger max_spikes"):
         event_scores(network, x, config, max_spikes=1)
+
+
+def test_export_includes_the_synapse_in_si_units(tmp_path):
+    """A bistable network's exponential synapse: τ_syn in s and I_syn_max in A per neuron,
+    each circuit value with its unit."""
+    config = preset("wererabbit", hidden=(2,))
+    net = build_network(config)
+    params = export_hardware(net, tmp_path / "hw.json")
+    assert params["synapse"] == "exponential"
+    c, units = params["circuit"], params["circuit_units"]
+    assert set(units) == set(c) and units["tau_syn"] == "s" and units["I_syn_max"] == "A"
+    np.testing.assert_allclose(c["tau_syn"], [config.tau_syn * float(net.time_unit)] * 5,
+                               rtol=1e-6)
+    np.testing.assert_allclose(c["I_syn_max"], [0.3 * float(net.current_unit)] * 5, rtol=1e-6)
+    assert export_hardware(build_network(preset("fhnrs", hidden=(2,))),
+                           tmp_path / "f.json")["synapse"] is None  # FHNRS: its own I_syn

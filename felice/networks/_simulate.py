@@ -3,22 +3,25 @@
 Time grid t_k = k·dt, k = 0 … n_steps. Step k:
 1. input spikes of raster row k arrive at t_k (`input_spike` with `input_weights`);
 2. the state advances from t_k to t_{k+1} (Euler, Heun, RK4 or the linearly
-   implicit Rosenbrock method ROS2, see `_ros2_step`);
+   implicit Rosenbrock method ROS2, see `_ros2_step`); neurons still in their
+   refractory period are passed `args["refractory"]` and hold (resetting neurons);
 3. the spike condition c = `spike_condition(t_{k+1}, y)` is evaluated; a neuron
    spikes if it is armed and c > 0, as s = armed·H(c) with H the (surrogate) step;
-4. it re-arms where r < 0, r = `rearm_condition(t_{k+1}, y)` (c itself for FHNRS, c
-   plus a small margin for the bistable models):
+4. it re-arms where r < 0, r = `rearm_condition(t_{k+1}, y)` (the neuron's own):
    armed ← armed·(1 − s) + (1 − armed·(1 − s))·H(−r);
-5. the spikes are delivered (`reset_spiked(y, s)`).
+5. the spiking neurons are reset and their spikes delivered (`reset_spiked(y, s)`,
+   differentiable through s); a resetting neuron that spiked is then held for
+   round(refractory_period/dt) steps (a countdown in the scan's carry).
 
 This is the semantics of the event-based engine (upward crossings, zero-delay
-delivery, re-arming only after the condition was negative) up to the time
-discretisation: a spike is detected at the end of the step in which it happened.
-A neuron that starts with c > 0 (a bistable neuron resting at its fixpoint) starts
-disarmed.
+delivery, reset at the spike, re-arming only after the condition was negative) up to
+the time discretisation: a spike is detected at the end of the step in which it
+happened. A neuron that starts with c > 0 (a bistable neuron resting at its
+fixpoint) starts disarmed.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -50,7 +53,8 @@ class Trace(eqx.Module):
 
 
 def neuron_jacobian(
-    network: SpikingNetwork, t: Float[ArrayLike, ""], y: Float[Array, "neurons n_state"]
+    network: SpikingNetwork, t: Float[ArrayLike, ""], y: Float[Array, "neurons n_state"],
+    args: Any = None,
 ) -> tuple[Float[Array, "neurons n_state"], Float[Array, "neurons n_state n_state"]]:
     """dy/dt and the per-neuron Jacobian blocks of `network.dynamics`.
 
@@ -68,6 +72,7 @@ def neuron_jacobian(
         network: the network.
         t: time, model time units.
         y: state, shape `(n_neurons, n_state)`.
+        args: `args` of `network.dynamics` (e.g. `{"refractory": ...}`).
 
     Returns:
         `(f, J)`: f = dy/dt, shape `(n_neurons, n_state)` (state units per model
@@ -75,13 +80,13 @@ def neuron_jacobian(
         `(n_neurons, n_state, n_state)` (per model time unit).
     """
     n_state = y.shape[-1]
-    f, lin = jax.linearize(lambda z: network.dynamics(t, z), y)
+    f, lin = jax.linearize(lambda z: network.dynamics(t, z, args), y)
     tangents = jnp.broadcast_to(jnp.eye(n_state, dtype=y.dtype)[:, None, :], (n_state, *y.shape))
     cols = jax.vmap(lin)(tangents)  # cols[b, i, a] = ∂f[i, a]/∂y[i, b]
     return f, jnp.transpose(cols, (1, 2, 0))
 
 
-def _ros2_step(network: SpikingNetwork, t: Array, y: Array, dt: float) -> Array:
+def _ros2_step(network: SpikingNetwork, t: Array, y: Array, dt: float, args: Any) -> Array:
     """One step of ROS2, the 2-stage L-stable linearly implicit Rosenbrock method.
 
     Verwer, Spee, Blom & Hundsdorfer, "A second-order Rosenbrock method applied to
@@ -101,19 +106,23 @@ def _ros2_step(network: SpikingNetwork, t: Array, y: Array, dt: float) -> Array:
     scheme is omitted. Both stages share one batched matrix per neuron
     (n_state × n_state); each is solved with a batched `jnp.linalg.solve`.
     """
-    f0, jac = neuron_jacobian(network, t, y)
+    f0, jac = neuron_jacobian(network, t, y, args)
     n_state = y.shape[-1]
     m = jnp.eye(n_state, dtype=y.dtype) - (_ROS2_GAMMA * dt) * jac
     k1 = jnp.linalg.solve(m, f0[..., None])[..., 0]
-    f1 = network.dynamics(t + dt, y + dt * k1)
+    f1 = network.dynamics(t + dt, y + dt * k1, args)
     k2 = jnp.linalg.solve(m, (f1 - 2.0 * k1)[..., None])[..., 0]
     return y + dt * (1.5 * k1 + 0.5 * k2)
 
 
-def _advance(network: SpikingNetwork, t: Array, y: Array, dt: float, method: str) -> Array:
-    f = network.dynamics
+def _advance(
+    network: SpikingNetwork, t: Array, y: Array, dt: float, method: str, args: Any
+) -> Array:
+    def f(t, y):
+        return network.dynamics(t, y, args)
+
     if method == "ros2":
-        return _ros2_step(network, t, y, dt)
+        return _ros2_step(network, t, y, dt, args)
     if method == "euler":
         return y + dt * f(t, y)
     if method == "heun":
@@ -190,25 +199,33 @@ def simulate_fixed(
     y = network.init_state() if y0 is None else jnp.asarray(y0)
     network.check_state(y)
     armed = 1.0 - spike_fn(network.spike_condition(0.0, y))
+    n = network.n_neurons
+    resets = network.resets
+    # Steps each spiking neuron is held for (resetting neurons only).
+    hold = jnp.round(jnp.broadcast_to(jax.lax.stop_gradient(network.refractory_period), (n,))
+                     / dt).astype(jnp.int32)
 
     def step(carry, xs):
-        y, armed = carry
+        y, armed, left = carry
         k, counts = xs
         t = k * dt
+        args = {"refractory": left > 0} if resets else None
         y = network.input_spike(y, network.input_weights(counts))
-        y = _advance(network, t, y, dt, method)
-        c = network.spike_condition(t + dt, y)
+        y = _advance(network, t, y, dt, method, args)
+        c = network.spike_condition(t + dt, y, args)
         s = armed * spike_fn(c)
         keep = armed * (1 - s)
-        armed = keep + (1 - keep) * spike_fn(-network.rearm_condition(t + dt, y))
+        armed = keep + (1 - keep) * spike_fn(-network.rearm_condition(t + dt, y, args))
         if detach_rearm:
             armed = jax.lax.stop_gradient(armed)
         y = network.reset_spiked(y, s)
-        return (y, armed), (s, network.membrane(y))
+        left = jnp.where(jax.lax.stop_gradient(s) > 0.5, hold, jnp.maximum(left - 1, 0))
+        return (y, armed, left), (s, network.membrane(y))
 
     if checkpoint:
         step = jax.checkpoint(step)
     ks = jnp.arange(inputs.shape[0], dtype=y.dtype)
-    (y, _), (spikes, membrane) = jax.lax.scan(step, (y, armed.astype(y.dtype)), (ks, inputs))
+    carry = (y, armed.astype(y.dtype), jnp.zeros(n, jnp.int32))
+    (y, _, _), (spikes, membrane) = jax.lax.scan(step, carry, (ks, inputs))
     y = eqx.error_if(y, ~jnp.all(jnp.isfinite(y)), "simulate_fixed: the state became non-finite")
     return Trace(spikes=spikes, membrane=membrane, y_final=y)

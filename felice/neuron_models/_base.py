@@ -305,7 +305,13 @@ class AbstractVoltageClamp(AbstractNeuron):
     residual at V and holds slower ones at rest. The `clamp_*` methods take and
     return single-neuron values (scalar parameters): `felice.analysis` maps them over
     neurons.
+
+    Class variables a clamp declares:
+        phase_window: `((low, high), (low, high))` in model units of the first two state
+            columns: the phase portrait `felice iv` draws; None for no phase plane.
     """
+
+    phase_window: AbstractClassVar[tuple[tuple[float, float], tuple[float, float]] | None]
 
     @property
     @abc.abstractmethod
@@ -375,6 +381,10 @@ class AbstractCircuit(AbstractNeuron):
             sweep's `regime` metric and the demo's scenario follow it.
         network_defaults: constructor keywords of the neurons of
             `SpikingNetwork.feedforward(name, ...)`.
+        network_synapse: the synapse of its networks: `{"kind": name, **keywords}`
+            builds `felice.networks.SYNAPSES[name](**keywords)`; None: spikes arrive
+            through the neuron's own `input_spike` (a circuit that integrates its
+            synaptic current itself).
         trainable_bias: the per-neuron bias parameter that training may adjust and
             its range in model units, `{name: (low, high)}` (empty: none).
         training_preset: `felice.training.TrainConfig` fields for this circuit
@@ -386,6 +396,7 @@ class AbstractCircuit(AbstractNeuron):
     presets: AbstractClassVar[dict[str, dict[str, Any]]]
     spike_kind: AbstractClassVar[Literal["threshold", "fixpoint"]]
     network_defaults: AbstractClassVar[dict[str, Any]]
+    network_synapse: AbstractClassVar[dict[str, Any] | None]
     trainable_bias: AbstractClassVar[dict[str, tuple[float, float]]]
     training_preset: AbstractClassVar[dict[str, Any]]
 
@@ -410,9 +421,25 @@ class AbstractCircuit(AbstractNeuron):
     ) -> dict[str, Float[Array, " neurons"]]:
         """Named branch currents into the circuit's capacitors, in model current units.
 
-        The branches of one node sum to its capacitance times its rate of change; multiply
-        by `current_unit` for amperes. Each has shape `(n_neurons,)`.
+        The branches of one node sum to its capacitance times its rate of change (see
+        `capacitive_currents` and `branch_node`); multiply by `current_unit` for amperes. Each has
+        shape `(n_neurons,)`.
         """
+
+    @abc.abstractmethod
+    def capacitive_currents(
+        self, y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """C·dV/dt of each node that `currents` describes, from `dynamics`, by node name.
+
+        The branch currents into node `k` (those with `branch_node(name) == k`) sum to
+        `capacitive_currents(y, args)[k]`. Model current units, each `(n_neurons,)`.
+        """
+
+    @abc.abstractmethod
+    def branch_node(self, branch: str) -> str:
+        """The node (a key of `capacitive_currents`) that the branch current `branch`
+        (a key of `currents`) flows into."""
 
     @abc.abstractmethod
     def supply_currents(

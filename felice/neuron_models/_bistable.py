@@ -303,6 +303,17 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
         out["ext_u"], out["ext_v"] = I_ext[:, 0], I_ext[:, 1]
         return {k: jnp.broadcast_to(v, y.shape[:1]) for k, v in out.items()}
 
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 2"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"u": du/dτ, "v": dv/dτ}`: both nodes have the capacitance C of the time unit C/I_bias."""
+        f = self.dynamics(0.0, y, args)
+        return {"u": f[:, 0], "v": f[:, 1]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"u"` for the branches ending in `_u`, `"v"` for those ending in `_v`."""
+        return branch.rsplit("_", 1)[-1]
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, "neurons 2"]:

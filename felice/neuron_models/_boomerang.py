@@ -38,7 +38,14 @@ class Boomerang(AbstractBistableCircuit):
     phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]]] = ((0.15, 0.4), (0.15, 0.4))
     # gamma = 2 /V damps the ringing around the fixpoints (decay rate 1.8 per time unit
     # instead of 0.26) and atol = 0.02 lets a kicked neuron spike within a few time units.
-    network_defaults: ClassVar[dict[str, Any]] = dict(gamma=2.0, atol=0.02, rtol=1e-4)
+    # rearm_factor = 1.001: a network neuron re-arms once g < -1e-3·(atol + rtol·rms(y)),
+    # clearly negative: right after a fixpoint spike g is within rounding (~1e-7) of zero.
+    network_defaults: ClassVar[dict[str, Any]] = dict(
+        gamma=2.0, atol=0.02, rtol=1e-4, rearm_factor=1.001
+    )
+    # A saturating exponential synapse (I_max = 0.3·I_bias): a larger drive pushes a
+    # node far above its fixpoint, too stiff for a fixed-step simulation.
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="exponential", I_syn_max=0.3)
     # I_a = sigma·I_bias = 40-90 pA: in a network (gamma = 2) the stable fixpoints close
     # in on the saddle as sigma falls (u - v = 0.02 at 0.3), where the rest search fails.
     trainable_bias: ClassVar[dict[str, tuple[float, float]]] = {"sigma": (0.4, 0.9)}

@@ -33,7 +33,7 @@ extreme-edge neuromorphic intelligence", ICECS 2019.
 """
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import equinox as eqx
 import jax
@@ -112,6 +112,9 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
     C_unit: Float[Array, ""]
 
     name: ClassVar[str] = "dpi"
+    spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="dpi")  # the DPI synapse of DYNAP-type chips
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None  # (I_mem, I_ahp) in current units: the I–V plot only
     core_ndim: ClassVar[dict[str, int]] = {}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")
     circuit_units: ClassVar[dict[str, str]] = dict(
@@ -119,7 +122,8 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
         tau_ahp="s", I_ahp_jump="A", I_spk="A", I_reset="A", t_refr="s", I_refr="A", I_0="A",
         kappa="", U_t="V", time_unit="s", voltage_unit="V", current_unit="A",
     )
-    # "tonic": I_dc = 30 pA, above the rheobase (about 1.1·I_tau): adapting regular spiking.
+    # "tonic": I_dc = 30 pA, above the rheobase (about 1.6·I_tau = 16 pA): adapting
+    # regular spiking.
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "default": {},
         "tonic": dict(I_dc=3.0),
@@ -328,7 +332,7 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
         """The positive-feedback current I_a(I_mem), model current units, shape of `I_mem`."""
         return self.I_a_gain * jax.nn.sigmoid((I_mem - self.I_a_th) / self.I_a_norm)
 
-    def _branches(self, I_mem: Array, I_ahp: Array, I_in: Array) -> dict[str, Array]:
+    def _branches(self, I_mem: ArrayLike, I_ahp: ArrayLike, I_in: ArrayLike) -> dict[str, Array]:
         """The node currents of C·dV_mem/dt (module docstring), model units."""
         return {
             "input": self.I_th * I_in / (I_mem + self.I_th),
@@ -353,6 +357,17 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
         out["reset"] = jnp.where(refractory(args, (n,)), -sum(out.values()), 0.0)
         return out
 
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 2"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V_mem": C·dV_mem/dt}` with dV_mem/dt = (dI_mem/dt)/I_mem, `(n_neurons,)`:
+        every branch flows into the membrane capacitor."""
+        return {"V_mem": self.C * self.dynamics(0.0, y, args)[:, 0] / y[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V_mem"`, the membrane capacitor, for every branch."""
+        return "V_mem"
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, "neurons 2"]:
@@ -374,7 +389,8 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
     def rearm_condition(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, " neurons"]:
-        """The spike condition (the reset puts I_mem below I_spk at once)."""
+        """The spike condition ln(I_mem/I_spk), shape `(n_neurons,)` (the reset puts I_mem
+        below I_spk at once)."""
         return self.spike_condition(t, y, args)
 
     def reset_spiked(
@@ -382,10 +398,11 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
         y: Float[Array, "neurons 2"],
         spiked: Bool[ArrayLike, " neurons"] | Float[ArrayLike, " neurons"],
     ) -> Float[Array, "neurons 2"]:
-        """I_mem ← I_reset and I_ahp += I_ahp_jump where `spiked` (0/1 floats interpolate)."""
+        """I_mem ← I_reset and I_ahp += I_ahp_jump where `spiked` (0/1 floats interpolate);
+        shape `(n_neurons, 2)`."""
         n = self.check_state(y)
         s = jnp.broadcast_to(jnp.asarray(spiked, y.dtype), (n,))
-        I_mem = y[:, 0] + s * (self.I_reset - y[:, 0])
+        I_mem = s * self.I_reset + (1 - s) * y[:, 0]  # exactly I_reset where s = 1
         I_ahp = y[:, 1] + s * self.I_ahp_jump
         return jnp.stack([I_mem, I_ahp], axis=1)
 
@@ -480,12 +497,13 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
     def clamp_range(
         self, I_applied: Float[ArrayLike, "*neurons"] | None = None
     ) -> tuple[Float[Array, "*neurons"], Float[Array, "*neurons"]]:
-        """(−5, ln(I_spk/I_0)): from I_mem = e^{−5}·I_0 up to the spike threshold (U_t/κ)."""
+        """(−5, ln(I_spk/I_0)) in units of U_t/κ: from I_mem = e^{−5}·I_0 up to the spike
+        threshold; scalars, or one value per neuron `(*neurons,)` like `I_applied`."""
         I = self.I_dc if I_applied is None else jnp.asarray(I_applied, self.dtype)
         return -5.0 + 0 * I, jnp.log(self.I_spk / self.I_0) + 0 * I
 
     def clamp_split(self, y: Float[Array, " n_state"]) -> tuple[Float[Array, ""], Float[Array, " 1"]]:
-        """(V_mem = ln(I_mem/I_0), (I_ahp,))."""
+        """(V_mem = ln(I_mem/I_0) in units of U_t/κ, (I_ahp,) of shape `(1,)`)."""
         return jnp.log(y[0] / self.I_0), y[1:]
 
     def clamp_join(self, V: Float[ArrayLike, ""], x: Float[Array, " 1"]) -> Float[Array, " n_state"]:
@@ -499,7 +517,7 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
         return self._clamp_input(V, x[0]), x - self.I_0
 
     def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "1 1"]:
-        """I_ahp at the floor: its residual is linear, one root."""
+        """I_ahp at the floor, shape `(1, 1)`: its residual is linear, one root."""
         return jnp.full((1, 1), self.I_0, self.dtype)
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:

@@ -135,6 +135,8 @@ class FHNRS(AbstractSpiceCircuit, AbstractVoltageClamp):
     network_defaults: ClassVar[dict[str, Any]] = dict(
         I_app=-1.2, tau_syn=2.0, V_th=1.0, a=(-2.0, 2.0), tau=(0.0, 5.0)
     )
+    # Its own I_syn column is the synapse: spikes arrive through input_spike.
+    network_synapse: ClassVar[dict[str, Any] | None] = None
     # I_app in [-2, -0.5]·I_unit: the leak source sinks 0.5-2 nA at I_unit = 1 nA. Above
     # -0.88 the rest enters the negative-conductance region and the neuron fires
     # tonically; the range keeps it excitable and the sink's bias positive.
@@ -501,6 +503,17 @@ class FHNRS(AbstractSpiceCircuit, AbstractVoltageClamp):
         for k, name in enumerate(self.element_names):
             out[name] = element[:, k]
         return {k: jnp.broadcast_to(v, V.shape) for k, v in out.items()}
+
+    def capacitive_currents(
+        self, y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V": C·dV/dt}`, `(n_neurons,)`: every branch flows into the membrane (the
+        OTA-C filters of the elements are not described by branch currents)."""
+        return {"V": self.C * self.dynamics(0.0, y, args)[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V"`, the membrane, for every branch."""
+        return "V"
 
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons n_state"], args: Any = None

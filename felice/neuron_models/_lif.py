@@ -25,7 +25,7 @@ artificial neuron in 65 nm CMOS technology", Front. Neurosci. 11:123, 2017.
 """
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import equinox as eqx
 import jax
@@ -93,6 +93,9 @@ class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     C_unit: Float[Array, ""]
 
     name: ClassVar[str] = "lif"
+    spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="exponential")  # a current-mode synapse onto the membrane
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None  # one state variable: no phase plane
     core_ndim: ClassVar[dict[str, int]] = {}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")
     circuit_units: ClassVar[dict[str, str]] = dict(
@@ -307,6 +310,16 @@ class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         out["reset"] = jnp.where(held, -(out["app"] + out["leak"]), 0.0)
         return out
 
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 1"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V": C·dV/dt}`, `(n_neurons,)`: every branch flows into the membrane."""
+        return {"V": self.C * self.dynamics(0.0, y, args)[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V"`, the membrane, for every branch."""
+        return "V"
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 1"], args: Any = None
     ) -> Float[Array, "neurons 1"]:
@@ -336,7 +349,7 @@ class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         n = self.check_state(y)
         s = jnp.broadcast_to(jnp.asarray(spiked, y.dtype), (n,))
         V = y[:, 0]
-        return (V + s * (self.V_reset - V))[:, None]
+        return (s * self.V_reset + (1 - s) * V)[:, None]  # exactly V_reset where s = 1
 
     @property
     def refractory_period(self) -> Float[Array, "*neurons"]:
@@ -434,11 +447,12 @@ class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         return self.I_leak * -jnp.expm1(-jnp.asarray(V, x.dtype)), x
 
     def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "1 0"]:
-        """One (empty) start."""
+        """One (empty) start, shape `(1, 0)`."""
         return jnp.zeros((1, 0), self.dtype)
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`{"I_ext": I_applied − I_app}`, so that the total applied current is I_applied."""
+        """`{"I_ext": I_applied − I_app}` (model current units), so that the total applied
+        current is I_applied."""
         return {"I_ext": jnp.asarray(I_applied, self.dtype) - self.I_app}
 
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons 1"]:

@@ -36,7 +36,14 @@ class WereRabbit(AbstractBistableCircuit):
     phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]]] = ((-0.1, 0.5), (-0.1, 0.5))
     # gamma = 2 /V damps the ringing around the fixpoints (decay rate 0.67 per time unit
     # instead of 0.14) and atol = 0.02 lets a kicked neuron spike within a few time units.
-    network_defaults: ClassVar[dict[str, Any]] = dict(gamma=2.0, atol=0.02, rtol=1e-3)
+    # rearm_factor = 1.001: a network neuron re-arms once g < -1e-3·(atol + rtol·rms(y)),
+    # clearly negative: right after a fixpoint spike g is within rounding (~1e-7) of zero.
+    network_defaults: ClassVar[dict[str, Any]] = dict(
+        gamma=2.0, atol=0.02, rtol=1e-3, rearm_factor=1.001
+    )
+    # A saturating exponential synapse (I_max = 0.3·I_bias): a larger drive pushes a
+    # node far above its fixpoint, too stiff for a fixed-step simulation.
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="exponential", I_syn_max=0.3)
     # I_a = sigma·I_bias = 30-90 pA at I_bias = 100 pA, where the circuit stays bistable.
     trainable_bias: ClassVar[dict[str, tuple[float, float]]] = {"sigma": (0.3, 0.9)}
     training_preset: ClassVar[dict[str, Any]] = dict(

@@ -27,8 +27,10 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 from felice._roots import newton_from_starts, stability_kind
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models._base import (
-    AbstractCircuit,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     check_float_dtype,
     external_current,
 )
@@ -48,7 +50,7 @@ def _rms(x: Array) -> Array:
     return scale[..., 0] * jnp.where(positive, jnp.sqrt(jnp.where(positive, ms, 1.0)), 0.0)
 
 
-class AbstractBistableCircuit(AbstractCircuit, AbstractVoltageClamp):
+class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
     """Base of the two-node bistable circuits with fixpoint spikes (see module docstring).
 
     State columns: `u`, `v` (node voltages in V), shape `(n_neurons, 2)`.
@@ -255,6 +257,26 @@ class AbstractBistableCircuit(AbstractCircuit, AbstractVoltageClamp):
             voltage_unit=self.voltage_unit,
             current_unit=self.current_unit,
         )
+
+    # -- behavioural netlist (circuits/<name>/behavioural.cir) ---------------------
+
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """One instance `Xneuron` of the subcircuit `<name>` on the nodes u and v (volts),
+        with the circuit values of one neuron in SI units.
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+        c = self.circuit_values()
+        keys = ("C", "I_bias", "I_n0", "kappa", "U_t", "gamma", "rho", "sigma")
+        params = {k: float(c[k]) for k in keys}
+        return SpiceTopLevel((SpiceElement("Xneuron", ("u", "v"), self.name, params),),
+                             ("u", "v"), (1.0, 1.0))
+
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 2"], float]:
+        """From the u > v fixpoint kicked by an input of weight −0.4, for 60 time units:
+        the trajectory arrives at a fixpoint."""
+        return self.input_spike(self.init_state(1), -0.4), 60.0
 
     # -- dynamics ---------------------------------------------------------------
 

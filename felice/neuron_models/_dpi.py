@@ -43,9 +43,11 @@ from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models._base import (
-    AbstractCircuit,
     AbstractResettingNeuron,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     check_float_dtype,
     external_current,
     refractory,
@@ -64,7 +66,7 @@ _NONNEGATIVE = ("I_a_gain", "I_ahp_jump", "t_refr", "I_refr")
 _V_LOW = -10.0
 
 
-class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
+class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     """DPI (adaptive exponential) integrate-and-fire neuron in current mode.
 
     State columns (shape `(n_neurons, 2)`): `I_mem` (membrane current) and `I_ahp`
@@ -266,6 +268,32 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
             kappa=self.kappa, U_t=self.U_t,
             time_unit=t_unit, voltage_unit=self.voltage_unit, current_unit=I_unit,
         )
+
+    # -- behavioural netlist (circuits/dpi/behavioural.cir) --------------------------
+
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """One instance `Xneuron` of the subcircuit `dpi`, with I_mem and I_ahp carried as the
+        voltages of nodes imem and iahp in units of `current_unit`, and the circuit values of
+        one neuron in SI units. The netlist is the circuit without its reset, refractory hold
+        and adaptation jump (see the template).
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+        c = self.circuit_values()
+        keys = ("C_mem", "I_tau", "I_th", "I_dc", "I_a_gain", "I_a_th", "I_a_norm", "tau_ahp",
+                "I_0", "kappa", "U_t")
+        I_unit = float(self.current_unit)
+        params = {**{k: float(c[k]) for k in keys}, "I_unit": I_unit}
+        return SpiceTopLevel((SpiceElement("Xneuron", ("imem", "iahp"), "dpi", params),),
+                             ("imem", "iahp"), (I_unit, I_unit))
+
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 2"], float]:
+        """Just after a spike from rest, I_mem = I_reset and I_ahp = I_0 + I_ahp_jump, for 30
+        time units; the comparison ends just after the next spike (the netlist has no reset)."""
+        I_ahp = self.I_0 + self.I_ahp_jump
+        y0 = jnp.stack([jnp.broadcast_to(self.I_reset, ()), jnp.broadcast_to(I_ahp, ())])
+        return y0[None].astype(self.dtype), 30.0
 
     # -- structure and units ------------------------------------------------------
 

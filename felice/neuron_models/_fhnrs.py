@@ -29,8 +29,10 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models._base import (
-    AbstractCircuit,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     check_float_dtype,
     external_current,
 )
@@ -60,7 +62,7 @@ def _element_names(tau: np.ndarray) -> tuple[str, ...]:
     return tuple(names)
 
 
-class FHNRS(AbstractCircuit, AbstractVoltageClamp):
+class FHNRS(AbstractSpiceCircuit, AbstractVoltageClamp):
     """Ribar–Sepulchre membrane with any number of tanh conductance elements.
 
     State columns (shape `(n_neurons, n_state)`): `V` (membrane voltage), then one
@@ -393,6 +395,46 @@ class FHNRS(AbstractCircuit, AbstractVoltageClamp):
             voltage_unit=V_unit,
             current_unit=I_unit,
         )
+
+    # -- behavioural netlist (circuits/fhnrs/behavioural.cir) ----------------------
+
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """One `fhnrs_membrane`; per element an `fhnrs_element` (input node `v` if it is
+        instantaneous, else `v_<name>`, the output of its `fhnrs_filter`); one
+        `fhnrs_synapse`, which carries I_syn as the voltage of node `isyn` in units of
+        `current_unit`. Parameters in SI units, of one neuron.
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+        c = self.circuit_values()
+        I_unit = float(self.current_unit)
+        shared = dict(kappa=float(c["kappa"]), U_t=float(c["U_t"]))
+        membrane = dict(C=float(c["C"]), I_passive=float(c["I_passive"]),
+                        E_rev=float(c["E_rev"]), I_app=float(c["I_app"]), **shared)
+        elements = [SpiceElement("Xmembrane", ("v",), "fhnrs_membrane", membrane)]
+        nodes = ["v"]
+        for k, (el, inst) in enumerate(zip(self.element_names, self.instantaneous, strict=True)):
+            node_in = "v"
+            if not inst:
+                node_in = f"v_{el}"
+                nodes.append(node_in)
+                filter_ = dict(tau=float(c["tau"][k]), C_filter=float(c["C"]))
+                elements.append(
+                    SpiceElement(f"Xfilter_{el}", ("v", node_in), "fhnrs_filter", filter_)
+                )
+            element = dict(I_B=float(c["I_B"][k]), sgn_x=float(c["sign"][k]),
+                           V_offset=float(c["V_offset"][k]), **shared)
+            elements.append(SpiceElement(f"Xel_{el}", ("v", node_in), "fhnrs_element", element))
+        synapse = dict(tau_syn=float(c["tau_syn"]), I_unit=I_unit, C_syn=float(c["C"]))
+        elements.append(SpiceElement("Xsynapse", ("v", "isyn"), "fhnrs_synapse", synapse))
+        nodes.append("isyn")
+        return SpiceTopLevel(tuple(elements), tuple(nodes), (1.0,) * (len(nodes) - 1) + (I_unit,))
+
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 n_state"], float]:
+        """From `init_state(1)` (rest with every voltage at 0) for 100 time units: it spikes
+        when I_app puts its equilibrium in the negative-conductance region."""
+        return self.init_state(1), 100.0
 
     # -- structure --------------------------------------------------------------
 

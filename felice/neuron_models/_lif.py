@@ -36,9 +36,11 @@ from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models._base import (
-    AbstractCircuit,
     AbstractResettingNeuron,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     check_float_dtype,
     external_current,
     is_traced,
@@ -54,7 +56,7 @@ def check_below(name: str, x: Any, other: str, y: Any) -> None:
         raise ValueError(f"{name} must be below {other}, got {name}={np.asarray(x)}, {other}={np.asarray(y)}")
 
 
-class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
+class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     """Leaky integrate-and-fire circuit with a saturating subthreshold leak.
 
     State columns (shape `(n_neurons, 1)`): `V`, the membrane voltage in units of U_t.
@@ -226,6 +228,25 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
             I_cmp=self.I_cmp * I_unit, I_refr=self.I_refr * I_unit, kappa=self.kappa,
             U_t=self.U_t, time_unit=t_unit, voltage_unit=V_unit, current_unit=I_unit,
         )
+
+    # -- behavioural netlist (circuits/lif/behavioural.cir) --------------------------
+
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """One instance `Xneuron` of the subcircuit `lif` on the membrane node v (volts), with
+        the circuit values of one neuron in SI units. The netlist is the circuit without its
+        comparator, reset and refractory timer (see the template).
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+        c = self.circuit_values()
+        params = {k: float(c[k]) for k in ("C_mem", "I_leak", "I_app", "U_t")}
+        return SpiceTopLevel((SpiceElement("Xneuron", ("v",), "lif", params),), ("v",), (1.0,))
+
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 1"], float]:
+        """From V = V_reset for 100 time units; the comparison ends just after the first
+        spike (the netlist has no reset)."""
+        return jnp.broadcast_to(self.V_reset, (1, 1)).astype(self.dtype), 100.0
 
     # -- structure and units ------------------------------------------------------
 

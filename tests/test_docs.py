@@ -148,6 +148,8 @@ def test_public_names_have_docstrings(module_name):
             continue
         if inspect.isclass(obj) or inspect.isfunction(obj):
             doc = _own_doc(obj)
+        elif inspect.isfunction(getattr(obj, "__wrapped__", None)):  # e.g. eqx.filter_jit
+            doc = obj.__wrapped__.__doc__ or ""
         else:
             doc = _constant_docstring(name, obj)
         if not doc.strip():

@@ -1,4 +1,10 @@
-"""The `felice` command line."""
+"""The `felice` command line.
+
+All arguments are declared here; the subcommands' runners (`felice.demo.run_demo`,
+`felice.spice.run_spice_command`, `felice.sweep.run_sweep_command`,
+`felice.iv_report.run_iv`, training) take the parsed values. Model names come from
+the registry `felice.MODELS`.
+"""
 
 import argparse
 import functools
@@ -47,21 +53,56 @@ _positive_float = _checked(float, check_positive, "a finite number > 0")
 _non_negative_float = _checked(float, _non_negative, "a finite number >= 0")
 
 
+def _model_help(what: str = "model name", capability: type | None = None) -> str:
+    """Help text naming the registered models (those with `capability`, if given)."""
+    from felice.neuron_models import MODELS
+
+    names = [n for n, cls in MODELS.items() if capability is None or issubclass(cls, capability)]
+    return f"{what}: {', '.join(names)} (felice.MODELS)"
+
+
+def _add_sweep(sub: argparse._SubParsersAction) -> None:
+    """The `sweep` subcommand (runner: `felice.sweep.run_sweep_command`)."""
+    from felice.sweep import METRICS
+
+    p = sub.add_parser("sweep", help="sweep model parameters on a grid, write a CSV table")
+    p.add_argument("--model", default="fhnrs", help=_model_help())
+    p.add_argument("--grid", action="append", required=True, metavar="NAME=START:STOP:N",
+                   help="a swept parameter (repeat for a grid); e.g. I_app=-1.2:1.2:25, a[1]=1,2")
+    p.add_argument("--t1", type=float, default=1000.0, help="simulation length (model units)")
+    p.add_argument("--t-start", type=float, default=200.0,
+                   help="start of the counting window (model units)")
+    p.add_argument("--metrics", default="rate,count,regime",
+                   help=f"any of {','.join(METRICS)}; regime-spikes classifies the simulated "
+                        "spikes, regime-iv the I-V curves and equilibria (no simulation); "
+                        "regime is regime-iv for circuits with fixpoint spikes (bistable: "
+                        "their spikes alone read as rest, e.g. wererabbit, boomerang), "
+                        "regime-spikes for threshold spikes (e.g. fhnrs)")
+    p.add_argument("--max-spikes", type=int, default=128)
+    p.add_argument("--chunk-size", type=int, default=None)
+    p.add_argument("--folder", default=None, help="results folder: resume an interrupted sweep")
+    p.add_argument("--overwrite", action="store_true", help="start over in a foreign --folder")
+    p.add_argument("--out", default="sweep.csv", help="CSV table path")
+    p.add_argument("--plot", default=None, help="figure path (f–I curve or regime map)")
+
+
 def _parser() -> argparse.ArgumentParser:
     from felice import __version__
+    from felice.neuron_models import MODELS, AbstractVoltageClamp
 
     parser = _Parser(prog="felice", description=__doc__)
     parser.add_argument("--version", action="version", version=f"felice {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
-        "demo", help="print the three models in hardware units and write a one-page summary figure"
+        "demo", help="print the registered circuits in hardware units and write a one-page "
+                     "summary figure"
     )
     demo.add_argument("--out", default="felice_demo.png",
                       help="figure path (PNG; default felice_demo.png in the current folder)")
     spice = sub.add_parser(
         "spice", help="write a model's ngspice netlist; with --compare, co-simulate"
     )
-    spice.add_argument("model", help="fhnrs, wererabbit or boomerang")
+    spice.add_argument("model", help=_model_help())
     spice.add_argument("--level", choices=("behavioural", "transistor"), default="behavioural",
                        help="behavioural B-sources, or the sky130 transistor circuit (fhnrs)")
     spice.add_argument("--compare", action="store_true",
@@ -72,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="ngspice time limit per run (s)")
     train = sub.add_parser("train", help="train a circuit network on a data set")
     train.add_argument("dataset", choices=["yinyang"], help="the data set")
-    train.add_argument("--model", choices=["fhnrs", "wererabbit", "boomerang"], default="fhnrs")
+    train.add_argument("--model", choices=tuple(MODELS), default="fhnrs", help=_model_help())
     train.add_argument("--hidden", type=_positive_int, default=60, help="hidden neurons")
     train.add_argument("--epochs", type=_positive_int, default=10)
     train.add_argument("--batch-size", type=_positive_int, default=50)
@@ -94,12 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="felice_train",
                        help="output folder: config, metrics.jsonl, checkpoint/ "
                             "(resumed if present), hardware.json")
-    from felice.sweep import add_parser as add_sweep
-
-    add_sweep(sub)
+    _add_sweep(sub)
     iv = sub.add_parser("iv", help="I-V curves, equilibria and classification of a model")
-    iv.add_argument("model", help="model name: fhnrs, wererabbit or boomerang")
-    iv.add_argument("--preset", default=None, help="parameter preset (fhnrs: spiking, bursting)")
+    iv.add_argument("model", help=_model_help("a model with a voltage clamp", AbstractVoltageClamp))
+    iv.add_argument("--preset", default=None,
+                    help="parameter preset (the model's `presets`; default: its first)")
     iv.add_argument("--out", default=None, help="write the I-V plot and phase portrait here (PNG)")
     iv.add_argument("--json", action="store_true", help="print the curves and results as JSON")
     return parser

@@ -1,7 +1,6 @@
 """`felice iv`: I–V curves, equilibria and classification of a model preset."""
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import jax.numpy as jnp
@@ -16,46 +15,32 @@ from felice.analysis import (
     negative_conductance,
     zero_crossings,
 )
-from felice.neuron_models import FHNRS, MODELS, AbstractNeuron, Boomerang, WereRabbit
-
-PRESETS: dict[str, dict[str, Callable[[], AbstractNeuron]]] = {
-    "fhnrs": {
-        "spiking": lambda: FHNRS(I_app=0.3, dtype=jnp.float64),
-        "bursting": lambda: FHNRS.bursting(I_app=-1.5, dtype=jnp.float64),
-    },
-    "wererabbit": {"default": lambda: WereRabbit(dtype=jnp.float64)},
-    "boomerang": {"default": lambda: Boomerang(dtype=jnp.float64)},
-}
-"""Named parameter sets per model (the first is the default): FHNRS spiking at I_app = 0.3 and
-bursting at I_app = −1.5 (Ribar & Sepulchre), the bistable circuits at their defaults."""
-
-# Phase-portrait windows (model units) per model name.
-_WINDOWS = {"fhnrs": ((-3.0, 3.0), (-3.0, 3.0)), "wererabbit": ((-0.1, 0.5), (-0.1, 0.5)),
-            "boomerang": ((0.15, 0.4), (0.15, 0.4))}
+from felice.neuron_models import AbstractNeuron, AbstractVoltageClamp, model_class
 
 
-def preset_model(name: str, preset: str | None = None) -> AbstractNeuron:
-    """The model `name` (case-insensitive) with parameter preset `preset` (None: the first).
+def preset_model(name: str, preset: str | None = None) -> AbstractVoltageClamp:
+    """The registered model `name` (case-insensitive) at its preset `preset` (None: its
+    first, e.g. FHNRS "spiking"), in float64.
 
     Raises:
-        ValueError: for an unknown model (listing the models) or preset (listing the presets).
+        ValueError: for an unknown model (listing the models) or preset (listing the
+            presets), or a model without a voltage clamp (no I–V curves).
     """
-    key = str(name).lower()
-    if key not in MODELS:
-        raise ValueError(f"unknown model name {name!r}; available models: {', '.join(MODELS)}")
-    presets = PRESETS[key]
-    if preset is None:
-        preset = next(iter(presets))
-    if preset not in presets:
-        raise ValueError(f"unknown preset {preset!r} for {key}; available presets: {', '.join(presets)}")
-    return presets[preset]()
+    cls = model_class(name)
+    if not issubclass(cls, AbstractVoltageClamp):  # a usage error of `felice iv`, not a bug
+        members = sorted(set(AbstractVoltageClamp.__abstractmethods__)
+                         - set(AbstractNeuron.__abstractmethods__))
+        raise ValueError(f"{cls.name} has no voltage clamp, so no I–V curves: the I–V report "
+                         f"needs a model with the AbstractVoltageClamp capability "
+                         f"({', '.join(members)}); {cls.__name__} is not one")
+    return cls.preset(next(iter(cls.presets)) if preset is None else preset, dtype=jnp.float64)
 
 
 def _finite(x) -> list:
     return [None if not np.isfinite(v) else float(v) for v in np.asarray(x).ravel()]
 
 
-def iv_report(model: AbstractNeuron, n_v: int = 401) -> dict:
+def iv_report(model: AbstractVoltageClamp, n_v: int = 401) -> dict:
     """Curves, conductances, their readings, the equilibria and the class of a single-neuron model.
 
     Returns:
@@ -91,7 +76,9 @@ def iv_report(model: AbstractNeuron, n_v: int = 401) -> dict:
 
 def run_iv(name: str, *, preset: str | None = None, out: str | Path | None = None,
            as_json: bool = False) -> dict:
-    """Print (text or JSON) the I–V report of a model preset; plot it to `out` if given."""
+    """Print (text or JSON) the I–V report of a registered model at a preset (None: its
+    first); plot the I–V curves and the phase portrait (in the model's `phase_window`)
+    to `out` if given."""
     model = preset_model(name, preset)
     report = iv_report(model)
     if as_json:
@@ -111,13 +98,15 @@ def run_iv(name: str, *, preset: str | None = None, out: str | Path | None = Non
 
         from felice.plotting import plot_iv, plot_phase
 
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-        plot_iv(model, ax=a1)
-        xr, yr = _WINDOWS[str(name).lower()]
-        rest = np.asarray(model.resting_state()[0])
-        start = rest.copy()
-        start[0] += 0.1 * (xr[1] - xr[0])
-        plot_phase(model, xr, yr, starts=start[None], t1=200.0, ax=a2)
+        window = model.phase_window  # None: no phase plane, the I–V plot only
+        fig, axes = plt.subplots(1, 1 if window is None else 2, squeeze=False,
+                                 figsize=(5.5 if window is None else 11, 4.2), layout="constrained")
+        plot_iv(model, ax=axes[0, 0])
+        if window is not None:
+            xr, yr = window
+            start = np.asarray(model.resting_state()[0]).copy()
+            start[0] += 0.1 * (xr[1] - xr[0])
+            plot_phase(model, xr, yr, starts=start[None], t1=200.0, ax=axes[0, 1])
         atomic_savefig(fig, out, dpi=100)
         plt.close(fig)
         if not as_json:

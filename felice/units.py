@@ -4,14 +4,6 @@ import math
 
 from jaxtyping import ArrayLike, Float
 
-CIRCUIT_UNITS = {
-    "C": "F", "I_passive": "A", "I_B": "A", "tau": "s", "V_offset": "V", "E_rev": "V",
-    "I_app": "A", "tau_syn": "s", "V_th": "V", "U_t": "V", "I_bias": "A", "I_n0": "A",
-    "gamma": "/V", "rho": "/V", "w_u": "V", "w_v": "V", "time_unit": "s",
-    "voltage_unit": "V", "current_unit": "A",
-}
-"""Units of the entries of `AbstractNeuron.to_circuit()` ("" or absent: dimensionless)."""
-
 _PREFIXES = [(1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1.0, ""), (1e3, "k"), (1e6, "M")]
 
 
@@ -20,11 +12,12 @@ def format_si(value: Float[ArrayLike, ""], unit: str, digits: int = 4) -> str:
 
     Args:
         value: a finite or non-finite real number in base units.
-        unit: the unit symbol (V, A, s, F, J, W, ...), or "" for a plain number.
+        unit: the unit symbol (V, A, s, F, J, W, ...), or "" for a plain number; a
+            reciprocal unit ("1/V", "/V") takes no prefix.
         digits: significant digits.
     """
     value = float(value)
-    if value == 0 or not math.isfinite(value) or not unit or unit.startswith("/"):
+    if value == 0 or not math.isfinite(value) or not unit or unit.startswith(("/", "1/")):
         return f"{value:.{digits}g} {unit}".rstrip()
     scale, prefix = _PREFIXES[0]
     for s, p in _PREFIXES:

@@ -11,7 +11,7 @@ import pytest
 from conftest import solve, unchecked
 from scipy.optimize import brentq
 
-from felice import FHNRS, Boomerang, WereRabbit
+from felice import FHNRS, LIF, Boomerang, WereRabbit
 from felice.analysis import (
     classify,
     equilibria,
@@ -326,6 +326,29 @@ def test_plots_for_every_model(tmp_path, model, xr, yr, starts):
     fig.savefig(out, dpi=60)
     plt.close(fig)
     assert out.stat().st_size > 5_000 and out.read_bytes()[:4] == b"\x89PNG"
+
+
+# -- a clamp without variables (LIF) ------------------------------------------------------
+
+
+def test_a_clamp_without_variables_has_one_curve_equilibria_and_a_class():
+    """LIF clamps V and has no other variable: the only curve is the leak I_l(1 − e^{−V})."""
+    model = LIF(I_leak=[0.8, 1.0, 1.25], I_app=0.5, dtype=F64)
+    V = jnp.linspace(-2.0, 6.0, 17, dtype=F64)
+    curves = iv_curves(model, V)
+    assert curves.names == ("instantaneous",)
+    I_l = np.array([0.8, 1.0, 1.25])[:, None]
+    np.testing.assert_allclose(np.asarray(curves.steady_state), I_l * (1 - np.exp(-np.asarray(V))),
+                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(np.asarray(curves.conductance("instantaneous")),
+                               I_l * np.exp(-np.asarray(V)), rtol=1e-13)
+    eq = equilibria(model)
+    np.testing.assert_array_equal(np.asarray(eq.count), [1, 1, 1])
+    np.testing.assert_allclose(np.asarray(eq.states[:, 0, 0]), -np.log(1 - 0.5 / I_l[:, 0]), rtol=1e-10)
+    np.testing.assert_allclose(np.asarray(eq.eigenvalues[:, 0, 0].real), -(I_l[:, 0] - 0.5), rtol=1e-10)
+    assert eq.labels == [["stable node"]] * 3
+    # Rest below the rheobase I_leak, tonic firing (no equilibrium) above it.
+    assert classify(LIF(dtype=F64), jnp.array([0.5, 0.99, 1.01, 2.0])) == ["rest", "rest", "spiking", "spiking"]
 
 
 # -- bad input -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from _atomic import record_replaces, written_atomically
 
+import felice
 from felice.cli import main
 
 
@@ -30,9 +31,10 @@ def test_demo_prints_hardware_view_and_writes_a_summary_figure(tmp_path, capsys,
         assert image.size == tuple(round(v * 100) for v in result.figure.get_size_inches())
         image.verify()
     assert out.stat().st_size > 50_000
-    # One row per model: I–V curves (SI), trajectory with spikes, readouts.
+    # One row per registered circuit: I–V curves (SI), trajectory with spikes, readouts.
     axes = result.figure.axes
-    assert len(axes) == 9
+    assert len(axes) == 3 * len(felice.MODELS)
+    assert list(result.readouts) == [cls.__name__ for cls in felice.MODELS.values()]
     for row, name in enumerate(("FHNRS", "WereRabbit", "Boomerang")):
         iv, trajectory, card = axes[3 * row: 3 * row + 3]
         assert iv.get_title() == f"{name} I–V curves" and "clamped" in iv.get_xlabel()

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from _cli import usage_error
@@ -11,6 +12,7 @@ from _cli import usage_error
 import felice
 import felice.cli
 from felice.cli import main
+from felice.neuron_models import AbstractCircuit
 
 
 def _usage_error(capsys, argv: list[str]) -> str:
@@ -78,3 +80,30 @@ def test_value_errors_of_the_runners_are_usage_errors(capsys, monkeypatch):
     monkeypatch.setattr(felice.cli, "_train", refuse)
     err = _usage_error(capsys, ["train", "yinyang"])
     assert err == "felice train: error: first line second line\n"
+
+
+class _NoClamp(AbstractCircuit):
+    """Stands in for a registered circuit without a voltage clamp (no I–V curves): the
+    CLI reads its class only."""
+
+    name: ClassVar[str] = "noclamp"
+
+
+def test_iv_of_a_model_without_a_voltage_clamp_says_so(capsys, monkeypatch):
+    monkeypatch.setitem(felice.MODELS, "noclamp", _NoClamp)
+    err = _usage_error(capsys, ["iv", "noclamp"])
+    assert err.startswith("felice iv: error: noclamp has no voltage clamp, so no I–V curves")
+    assert "AbstractVoltageClamp capability" in err and "clamp_current" in err
+
+
+def test_model_choices_and_help_come_from_the_registry(capsys, monkeypatch):
+    monkeypatch.setitem(felice.MODELS, "noclamp", _NoClamp)
+    with pytest.raises(SystemExit):
+        main(["iv", "--help"])
+    help_iv = " ".join(capsys.readouterr().out.split())
+    assert "fhnrs, wererabbit, boomerang" in help_iv and "noclamp" not in help_iv
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    assert "noclamp" in capsys.readouterr().out
+    err = _usage_error(capsys, ["train", "yinyang", "--model", "nosuch"])
+    assert "invalid choice: 'nosuch'" in err and "'noclamp'" in err

@@ -148,6 +148,8 @@ def test_public_names_have_docstrings(module_name):
             continue
         if inspect.isclass(obj) or inspect.isfunction(obj):
             doc = _own_doc(obj)
+        elif inspect.isfunction(getattr(obj, "__wrapped__", None)):  # e.g. eqx.filter_jit
+            doc = obj.__wrapped__.__doc__ or ""
         else:
             doc = _constant_docstring(name, obj)
         if not doc.strip():
@@ -289,6 +291,19 @@ def test_images_and_links_exist(page):
             continue
         path = (DOCS / page).parent.joinpath(target).resolve()
         assert path.exists(), f"{page}: broken link {target}"
+
+
+@pytest.mark.parametrize("name", list(felice.MODELS))
+def test_every_registered_model_has_a_page_in_the_models_index(name):
+    """Registering a circuit makes its page docs/models/<name>.md and its row in the
+    models index (a link to the page) required."""
+    page = DOCS / "models" / f"{name}.md"
+    assert page.is_file(), f"registered model {name!r} has no page docs/models/{name}.md"
+    assert f"models/{name}.md" in (ROOT / "mkdocs.yml").read_text(), f"{name}.md not in the nav"
+    index = (DOCS / "models" / "index.md").read_text()
+    rows = [line for line in index.splitlines() if line.startswith("|") and f"({name}.md)" in line]
+    assert rows, f"docs/models/index.md has no table row linking {name}.md"
+    assert f"`{felice.MODELS[name].__name__}`" in rows[0], f"the row of {name}.md names no class"
 
 
 @pytest.mark.parametrize("model", ["fhnrs", "wererabbit", "boomerang"])

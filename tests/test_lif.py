@@ -82,16 +82,27 @@ def test_refractory_hold_is_exactly_v_reset_for_t_refr():
     assert float(currents["reset"][0]) < 0
 
 
-def test_input_spike_is_a_charge_kick():
+def test_input_spike_is_a_charge_kick_and_a_kick_over_threshold_is_a_spike():
     model = LIF(C=2.0, V_th=5.0, dtype=F64)
     y = model.input_spike(jnp.zeros((2, 1), F64), jnp.array([1.0, 3.0]))
     np.testing.assert_allclose(np.asarray(y[:, 0]), [0.5, 1.5])
-    # Eleven kicks of 1 (ΔV = 0.5 each) at t = 1, ..., 11 on a leaky neuron: it fires at the
-    # kick where V reaches the threshold, exactly at that kick's time.
-    train = SpikeTrain(jnp.arange(1.0, 31.0), jnp.zeros(30, int), jnp.full(30, 4.0))
-    result = felice.simulate(model, t1=40.0, inputs=train, rtol=1e-10, atol=1e-12)
-    assert int(result.spike_counts[0]) >= 1
-    assert float(result.spike_times[0, 0]) in np.arange(1.0, 31.0)
+    # Kicks of ΔV = 2 at t = 1, 2, ...; between kicks the leak decays V exactly as
+    # e^V − 1 = (e^{V0} − 1)·e^{−t/C}. The kick that lifts V over V_th is a spike at its
+    # time (a regression test: the engine used to miss a threshold jumped over by a kick).
+    times = jnp.arange(1.0, 11.0)
+    train = SpikeTrain(times, jnp.zeros(10, int), jnp.full(10, 4.0))
+    V, expected = 0.0, None
+    for t in np.asarray(times):
+        V = np.log1p(np.expm1(V) * np.exp(-1.0 / 2.0)) if t > 1 else V
+        V += 2.0
+        if V >= 5.0:
+            expected = t
+            break
+    result = felice.simulate(model, t1=float(expected) + 0.5, inputs=train, saveat=[float(expected) + 0.5],
+                             rtol=1e-10, atol=1e-12)
+    assert int(result.spike_counts[0]) == 1
+    assert float(result.spike_times[0, 0]) == expected
+    assert float(result.ys[0, 0, 0]) == 0.0  # reset and held (t_refr = 4)
 
 
 def test_circuit_round_trip_and_units():

@@ -3,6 +3,7 @@ gradients against finite differences, strict-JSON manifests, and clear errors.""
 
 import json
 import math
+from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -10,10 +11,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from conftest import unchecked
+from jaxtyping import Array, Float
 from scipy.integrate import solve_ivp
 
 from felice import FHNRS, Boomerang, WereRabbit
 from felice.inputs import SpikeTrain, StepCurrent
+from felice.neuron_models import AbstractNeuron
 from felice.pipeline import (
     PROBES,
     Emitter,
@@ -421,3 +424,76 @@ def test_readout_status_reports_failed_simulations_and_undefined_entries():
     r = make_readout("x", jnp.asarray([1.0, jnp.inf]), "s", ok)
     assert int(r.status) == ReadoutStatus.UNDEFINED and r.message.startswith("undefined")
     assert int(make_readout("x", jnp.asarray([1.0, jnp.inf]), "s", ok, allow_inf=True).status) == 0
+
+
+# -- a neuron that is not a circuit ------------------------------------------------------
+
+
+class _Oscillator(AbstractNeuron):
+    """A harmonic oscillator x' = −ωy, y' = ωx that 'spikes' when x rises through 1/2.
+
+    Not a circuit (no branch or supply currents): only spike and voltage probes apply.
+    From (x, y) = (1, 0), x = cos ωt rises through 1/2 at ωt = 5π/3 + 2πk.
+    """
+
+    omega: Float[Array, ""]
+    core_ndim: ClassVar[dict[str, int]] = {}
+    unit_fields: ClassVar[tuple[str, ...]] = ()
+
+    state_names = property(lambda self: ("x", "y"))
+    input_shape = property(lambda self: ())
+    time_unit = property(lambda self: jnp.asarray(1e-3))
+    voltage_unit = property(lambda self: jnp.asarray(0.1))
+    current_unit = property(lambda self: jnp.asarray(1e-9))
+    state_scale = property(lambda self: jnp.asarray([0.1, 0.1]))
+
+    def init_state(self, n_neurons):
+        return jnp.tile(jnp.asarray([1.0, 0.0], self.omega.dtype), (n_neurons, 1))
+
+    def dynamics(self, t, y, args=None):
+        return self.omega * jnp.stack([-y[:, 1], y[:, 0]], axis=-1)
+
+    def spike_condition(self, t, y, args=None):
+        return y[:, 0] - 0.5
+
+    def rearm_condition(self, t, y, args=None):
+        return y[:, 0] - 0.5
+
+    def input_spike(self, y, weights):
+        return y.at[:, 0].add(weights)
+
+    def input_current(self, I):
+        return jnp.asarray(I)
+
+    def observe(self, y):
+        return y[:, :1]
+
+    def membrane(self, y):
+        return y[:, 0]
+
+
+def test_spike_probes_run_for_a_neuron_that_is_not_a_circuit():
+    omega = 2 * math.pi / 10.0  # period 10 model units = 10 ms
+    emitter = Emitter(_Oscillator(jnp.asarray(omega)), t1=35.0, n_save=50, rtol=1e-10, atol=1e-12)
+    r = Pipeline(["rate", "spike_times", "voltage", "time"])(emitter)
+    expected = (5 * math.pi / 3 + 2 * math.pi * np.arange(3)) / omega * 1e-3  # s; 3 in 35 ms
+    st = np.asarray(r["spike_times"].value[0])
+    np.testing.assert_allclose(st[np.isfinite(st)], expected, rtol=1e-6)
+    np.testing.assert_allclose(r["rate"].value, [3 / 35e-3], rtol=1e-12)
+    ts = np.asarray(r["time"].value)
+    np.testing.assert_allclose(r["voltage"].value[:, 0, 0], 0.1 * np.cos(omega * ts / 1e-3),
+                               atol=1e-7)
+    assert all(bool(r[p].ok) for p in r)
+    # The manifest of a neuron without a hardware view has no hardware values.
+    assert manifest(Pipeline(["rate"]), emitter)["model"]["hardware_SI"] is None
+
+
+@pytest.mark.parametrize("probes", [["power"], ["rate", "energy_per_spike"], ["currents"]])
+def test_circuit_probes_on_a_neuron_that_is_not_a_circuit_name_the_probe(probes):
+    emitter = Emitter(_Oscillator(jnp.asarray(1.0)), t1=5.0, n_save=5)
+    needing = [p for p in probes if p != "rate"]
+    with pytest.raises(TypeError, match=rf"probe '{needing[0]}'.*AbstractCircuit capability"
+                                        r".*_Oscillator is not one"):
+        Pipeline(probes)(emitter)
+    with pytest.raises(TypeError, match=r"field.*AbstractCircuit"):
+        Pipeline(["field"], field=SumField())(emitter)

@@ -13,6 +13,7 @@ import pytest
 from conftest import unchecked
 
 import felice
+from felice.neuron_models import AbstractSpiceCircuit
 from felice.spice import (
     Deck,
     NgspiceError,
@@ -22,6 +23,7 @@ from felice.spice import (
     check_template,
     circuit_file,
     load_card,
+    load_sky130_card,
     model_from_card,
     read_raw,
     run_ngspice,
@@ -31,7 +33,6 @@ from felice.spice import (
     spice_path,
     write_card,
 )
-from felice.spice._sky130 import load_sky130_card
 
 INJECTION = "slow\n.control\nshell touch PWNED\n.endc"
 
@@ -186,8 +187,15 @@ def test_included_control_block_is_refused_before_ngspice_runs(tmp_path, monkeyp
     assert not target.exists()
 
 
+# Every registered model with a behavioural netlist, found from the registry.
+SPICE_MODELS = [
+    name for name, cls in felice.MODELS.items() if issubclass(cls, AbstractSpiceCircuit)
+]
+
+
 def test_shipped_templates_and_pdk_includes_pass():
-    for name in ("fhnrs", "wererabbit", "boomerang", "sky130"):
+    assert {"fhnrs", "wererabbit", "boomerang"} <= set(SPICE_MODELS)
+    for name in (*SPICE_MODELS, "sky130"):
         cir = "blocks.cir" if name == "sky130" else "behavioural.cir"
         text = circuit_file(name, cir).read_text()
         assert check_template(text, source=cir) == text
@@ -240,12 +248,43 @@ def test_card_with_injected_or_non_finite_values_is_refused(tmp_path):
         load_sky130_card(sky)
 
 
-@pytest.mark.parametrize("cls", [felice.FHNRS, felice.WereRabbit, felice.Boomerang])
-def test_card_round_trip_rebuilds_the_model(cls, tmp_path):
-    model = cls.from_circuit(dtype=jnp.float64)
-    rebuilt = model_from_card(write_card(model, tmp_path / "card.toml"))
-    for key, value in model.to_circuit().items():
-        np.testing.assert_allclose(rebuilt.to_circuit()[key], value, rtol=1e-15, err_msg=key)
+@pytest.mark.parametrize("name", list(felice.MODELS))
+def test_card_round_trip_rebuilds_the_model(name, tmp_path):
+    # Every registered model, from its shipped card and from its from_circuit defaults.
+    cls = felice.MODELS[name]
+    shipped = model_from_card(circuit_file(name, "card.toml"))
+    for model in (cls.from_circuit(dtype=jnp.float64), shipped):
+        path = write_card(model, tmp_path / "card.toml")
+        rebuilt = model_from_card(path)
+        assert type(rebuilt) is cls
+        expected = model.to_circuit()
+        assert rebuilt.to_circuit().keys() == expected.keys()
+        for key, value in expected.items():
+            np.testing.assert_allclose(rebuilt.to_circuit()[key], value, rtol=1e-15, err_msg=key)
+        names = {k: v for k, v in model.circuit_values().items() if isinstance(v, tuple)}
+        assert {k: rebuilt.circuit_values()[k] for k in names} == names
+        # Each key is commented with the model's own unit (circuit_units).
+        for line in path.read_text().splitlines()[4:]:
+            key, _, rest = line.partition(" = ")
+            unit = cls.circuit_units[key]
+            assert rest.endswith(f"  # {unit}") if unit else "#" not in rest, line
+
+
+def test_card_of_a_population_or_an_unregistered_model_is_refused(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="2 neurons"):
+        write_card(felice.FHNRS(I_app=jnp.asarray([0.1, 0.2])), tmp_path / "card.toml")
+    monkeypatch.setitem(felice.MODELS, "wererabbit", felice.Boomerang)
+    with pytest.raises(ValueError, match="not the registered model 'wererabbit'"):
+        write_card(felice.WereRabbit(), tmp_path / "card.toml")
+    assert not (tmp_path / "card.toml").exists()
+
+
+def test_netlist_and_card_of_a_non_circuit_are_refused(tmp_path):
+    with unchecked():
+        with pytest.raises(TypeError, match="AbstractSpiceCircuit"):
+            behavioural_netlist(object(), [0.0], 1e-3)
+        with pytest.raises(TypeError, match="AbstractCircuit"):
+            write_card(object(), tmp_path / "card.toml")
 
 
 # write_card with the fsync of its temporary file stalled: the parent kills it there.
@@ -282,7 +321,7 @@ def test_killed_card_writer_leaves_the_old_card(tmp_path):
 
 
 def test_shipped_cards_load():
-    for name in ("fhnrs", "wererabbit", "boomerang"):
+    for name in felice.MODELS:
         assert load_card(os.path.join("circuits", name, "card.toml"))[0] == name
 
 

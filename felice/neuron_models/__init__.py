@@ -3,15 +3,18 @@
 The contract (see `AbstractNeuron` and its capabilities): `AbstractNeuron` is what
 `felice.simulate` needs; `AbstractResettingNeuron`, `AbstractVoltageClamp` and
 `AbstractCircuit` add a reset, a voltage clamp (I–V curves, equilibria) and the
-hardware view. A circuit written against them and passed to `register` works in
-every layer of felice.
+hardware view; `AbstractSpiceCircuit` a behavioural ngspice netlist. A circuit
+written against them and passed to `register` works in every layer of felice.
 """
 
 from felice.neuron_models._base import (
     AbstractCircuit,
     AbstractNeuron,
     AbstractResettingNeuron,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     external_current,
     refractory,
     require,
@@ -35,10 +38,13 @@ __all__ = [
     "LIF",
     "MODELS",
     "START_DISTANCE",
+    "SpiceElement",
+    "SpiceTopLevel",
     "AbstractBistableCircuit",
     "AbstractCircuit",
     "AbstractNeuron",
     "AbstractResettingNeuron",
+    "AbstractSpiceCircuit",
     "AbstractVoltageClamp",
     "Boomerang",
     "DPINeuron",

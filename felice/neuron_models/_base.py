@@ -10,6 +10,8 @@
   currents, device mismatch) and the knowledge other layers need about the circuit
   (registry name, units, presets, network and training defaults). The models in
   `felice.MODELS` are circuits.
+- `AbstractSpiceCircuit`: a circuit with a behavioural ngspice netlist (its template
+  and top-level instances, as plain data for `felice.spice`).
 
 A concrete model subclasses the capabilities it has and provides every abstract
 member; every class is either abstract (its name starts with `Abstract`) or final.
@@ -19,11 +21,12 @@ missing.
 
 import abc
 import dataclasses
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from equinox import AbstractClassVar
 from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
@@ -302,7 +305,13 @@ class AbstractVoltageClamp(AbstractNeuron):
     residual at V and holds slower ones at rest. The `clamp_*` methods take and
     return single-neuron values (scalar parameters): `felice.analysis` maps them over
     neurons.
+
+    Class variables a clamp declares:
+        phase_window: `((low, high), (low, high))` in model units of the first two state
+            columns: the phase portrait `felice iv` draws; None for no phase plane.
     """
+
+    phase_window: AbstractClassVar[tuple[tuple[float, float], tuple[float, float]] | None]
 
     @property
     @abc.abstractmethod
@@ -363,7 +372,13 @@ class AbstractCircuit(AbstractNeuron):
         name: its registry name (lower case; `felice.MODELS[name]`).
         circuit_units: the SI unit of each key of `to_circuit()` (`""`: dimensionless).
         presets: named constructor keyword sets, `"default"` (`{}`) among them; the
-            I–V report, the CLI and the demo use them.
+            I–V report and `felice iv` use the first by default, `felice demo` shows
+            `"demo"` where the circuit has one (else `"default"`).
+        spike_kind: what a spike of the circuit is: `"threshold"` (a voltage crosses a
+            threshold; the regime is read from the simulated spikes) or `"fixpoint"`
+            (a bistable circuit arrives at its other fixpoint; a resting neuron emits
+            none, so the regime is read from the I–V curves and equilibria). The
+            sweep's `regime` metric and the demo's scenario follow it.
         network_defaults: constructor keywords of the neurons of
             `SpikingNetwork.feedforward(name, ...)`.
         network_synapse: the synapse of its networks: `{"kind": name, **keywords}`
@@ -379,6 +394,7 @@ class AbstractCircuit(AbstractNeuron):
     name: AbstractClassVar[str]
     circuit_units: AbstractClassVar[dict[str, str]]
     presets: AbstractClassVar[dict[str, dict[str, Any]]]
+    spike_kind: AbstractClassVar[Literal["threshold", "fixpoint"]]
     network_defaults: AbstractClassVar[dict[str, Any]]
     network_synapse: AbstractClassVar[dict[str, Any] | None]
     trainable_bias: AbstractClassVar[dict[str, tuple[float, float]]]
@@ -405,9 +421,25 @@ class AbstractCircuit(AbstractNeuron):
     ) -> dict[str, Float[Array, " neurons"]]:
         """Named branch currents into the circuit's capacitors, in model current units.
 
-        The branches of one node sum to its capacitance times its rate of change; multiply
-        by `current_unit` for amperes. Each has shape `(n_neurons,)`.
+        The branches of one node sum to its capacitance times its rate of change (see
+        `capacitive_currents` and `branch_node`); multiply by `current_unit` for amperes. Each has
+        shape `(n_neurons,)`.
         """
+
+    @abc.abstractmethod
+    def capacitive_currents(
+        self, y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """C·dV/dt of each node that `currents` describes, from `dynamics`, by node name.
+
+        The branch currents into node `k` (those with `branch_node(name) == k`) sum to
+        `capacitive_currents(y, args)[k]`. Model current units, each `(n_neurons,)`.
+        """
+
+    @abc.abstractmethod
+    def branch_node(self, branch: str) -> str:
+        """The node (a key of `capacitive_currents`) that the branch current `branch`
+        (a key of `currents`) flows into."""
 
     @abc.abstractmethod
     def supply_currents(
@@ -430,6 +462,41 @@ class AbstractCircuit(AbstractNeuron):
         the model's parameters is the circuit's own rule. Unit fields are unchanged.
         """
 
+    def circuit_values(self) -> dict[str, np.ndarray | tuple[str, ...]]:
+        """The circuit of one neuron: the arguments of `from_circuit` in SI units.
+
+        `to_circuit()` without the three unit keys, as float64 arrays with the neuron
+        axis removed (scalars, or one value per element), plus the keys of
+        `circuit_units` that `to_circuit()` does not return: static configuration the
+        model holds under the same name, a tuple of names (FHNRS's `element_names`).
+        What cards and netlists are written from.
+
+        Raises:
+            ValueError: if the model has several neurons (a card or a netlist is one), or a
+                static `circuit_units` key is not a tuple of strings.
+        """
+        n = self.population_size()
+        if n not in (None, 1):
+            raise ValueError(
+                f"the model has {n} neurons; a card (and a netlist) describes one neuron"
+            )
+        # per_neuron(1) gives every per-neuron value a leading axis of one, whatever
+        # its core axes; values of the unit fields alone stay scalars.
+        out: dict[str, np.ndarray | tuple[str, ...]] = {}
+        for key, value in self.per_neuron(1).to_circuit().items():
+            if key not in _UNIT_KEYS:
+                array = np.asarray(value, dtype=np.float64)
+                out[key] = array.reshape(array.shape[1:]) if array.ndim else array
+        for key in self.circuit_units.keys() - out.keys() - set(_UNIT_KEYS):
+            names = getattr(self, key, None)
+            if not (isinstance(names, tuple) and all(isinstance(x, str) for x in names)):
+                raise ValueError(
+                    f"{type(self).__name__}.circuit_units lists {key!r}, which to_circuit() "
+                    f"does not return and the model does not hold as a tuple of names"
+                )
+            out[key] = names
+        return out
+
     @classmethod
     def preset(cls, name: str = "default", **overrides: Any) -> "AbstractCircuit":
         """The model of preset `name` (see `presets`), with constructor `overrides`.
@@ -442,6 +509,61 @@ class AbstractCircuit(AbstractNeuron):
                 f"unknown preset {name!r} for {cls.__name__}; presets: {', '.join(cls.presets)}"
             )
         return cls(**{**cls.presets[name], **overrides})
+
+
+class SpiceElement(NamedTuple):
+    """One top-level instance of a behavioural netlist: `name nodes subcircuit key=value ...`.
+
+    Attributes:
+        name: instance name, `X...` (letters, digits, underscores).
+        nodes: its nodes in the order of the subcircuit's ports (`"0"` is ground).
+        subcircuit: the `.subckt` of the model's template it instantiates.
+        params: its parameters in SI units (V, A, F, s), plain floats.
+    """
+
+    name: str
+    nodes: tuple[str, ...]
+    subcircuit: str
+    params: dict[str, float]
+
+
+class SpiceTopLevel(NamedTuple):
+    """The top level of a behavioural netlist and where the state lives on it.
+
+    Attributes:
+        elements: the instances, in netlist order.
+        state_nodes: the node holding each state column, in the model's column order.
+        node_scale: SI value of one volt on each of those nodes, `(n_state,)` entries
+            (1 for a voltage; the current carried as a voltage, e.g. FHNRS's `isyn`).
+    """
+
+    elements: tuple[SpiceElement, ...]
+    state_nodes: tuple[str, ...]
+    node_scale: tuple[float, ...]
+
+
+class AbstractSpiceCircuit(AbstractCircuit):
+    """A circuit with a behavioural ngspice netlist (`felice.spice.behavioural_netlist`).
+
+    Its template, `circuits/<name>/behavioural.cir` (found from `name`), defines
+    subcircuits of B-sources, capacitors and controlled sources in SI units;
+    `behavioural_elements` says how to instantiate them for this model's values, as
+    plain data (the models know nothing of ngspice; `felice.spice` validates every
+    name and number before it writes a line).
+    """
+
+    @abc.abstractmethod
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """The instances of the template for this (single-neuron) model, in SI units.
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+
+    @abc.abstractmethod
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 n_state"], float]:
+        """A transient with at least one event, for comparisons: `(y0, duration)`, the start
+        state of one neuron in model units `(1, n_state)` and the duration in model time units."""
 
 
 def require(model: Any, capability: type, purpose: str) -> None:
@@ -461,6 +583,10 @@ def require(model: Any, capability: type, purpose: str) -> None:
         f"(felice.neuron_models.{capability.__name__}: {', '.join(own)}); "
         f"{type(model).__name__} is not one (it lacks: {', '.join(missing)})"
     )
+
+
+_UNIT_KEYS = ("time_unit", "voltage_unit", "current_unit")
+"""The keys of `to_circuit()` that give the unit system rather than the circuit."""
 
 
 def check_float_dtype(dtype: Any) -> None:

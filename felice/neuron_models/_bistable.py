@@ -27,8 +27,10 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 from felice._roots import newton_from_starts, stability_kind
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models._base import (
-    AbstractCircuit,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     check_float_dtype,
     external_current,
 )
@@ -48,7 +50,7 @@ def _rms(x: Array) -> Array:
     return scale[..., 0] * jnp.where(positive, jnp.sqrt(jnp.where(positive, ms, 1.0)), 0.0)
 
 
-class AbstractBistableCircuit(AbstractCircuit, AbstractVoltageClamp):
+class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
     """Base of the two-node bistable circuits with fixpoint spikes (see module docstring).
 
     State columns: `u`, `v` (node voltages in V), shape `(n_neurons, 2)`.
@@ -96,6 +98,7 @@ class AbstractBistableCircuit(AbstractCircuit, AbstractVoltageClamp):
         current_unit="A",
     )
     presets: ClassVar[dict[str, dict[str, Any]]] = {"default": {}}
+    spike_kind: ClassVar[str] = "fixpoint"
     _defaults: AbstractClassVar[dict[str, float]]
 
     def __init__(
@@ -255,6 +258,26 @@ class AbstractBistableCircuit(AbstractCircuit, AbstractVoltageClamp):
             current_unit=self.current_unit,
         )
 
+    # -- behavioural netlist (circuits/<name>/behavioural.cir) ---------------------
+
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """One instance `Xneuron` of the subcircuit `<name>` on the nodes u and v (volts),
+        with the circuit values of one neuron in SI units.
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+        c = self.circuit_values()
+        keys = ("C", "I_bias", "I_n0", "kappa", "U_t", "gamma", "rho", "sigma")
+        params = {k: float(c[k]) for k in keys}
+        return SpiceTopLevel((SpiceElement("Xneuron", ("u", "v"), self.name, params),),
+                             ("u", "v"), (1.0, 1.0))
+
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 2"], float]:
+        """From the u > v fixpoint kicked by an input of weight −0.4, for 60 time units:
+        the trajectory arrives at a fixpoint."""
+        return self.input_spike(self.init_state(1), -0.4), 60.0
+
     # -- dynamics ---------------------------------------------------------------
 
     @property
@@ -279,6 +302,17 @@ class AbstractBistableCircuit(AbstractCircuit, AbstractVoltageClamp):
         I_ext = jnp.broadcast_to(external_current(args, y.shape, y.dtype), y.shape)
         out["ext_u"], out["ext_v"] = I_ext[:, 0], I_ext[:, 1]
         return {k: jnp.broadcast_to(v, y.shape[:1]) for k, v in out.items()}
+
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 2"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"u": du/dτ, "v": dv/dτ}`: both nodes have the capacitance C of the time unit C/I_bias."""
+        f = self.dynamics(0.0, y, args)
+        return {"u": f[:, 0], "v": f[:, 1]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"u"` for the branches ending in `_u`, `"v"` for those ending in `_v`."""
+        return branch.rsplit("_", 1)[-1]
 
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None

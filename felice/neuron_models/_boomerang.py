@@ -35,6 +35,7 @@ class Boomerang(AbstractBistableCircuit):
     """
 
     name: ClassVar[str] = "boomerang"
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]]] = ((0.15, 0.4), (0.15, 0.4))
     # gamma = 2 /V damps the ringing around the fixpoints (decay rate 1.8 per time unit
     # instead of 0.26) and atol = 0.02 lets a kicked neuron spike within a few time units.
     # rearm_factor = 1.001: a network neuron re-arms once g < -1e-3·(atol + rtol·rms(y)),

@@ -33,7 +33,7 @@ extreme-edge neuromorphic intelligence", ICECS 2019.
 """
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import equinox as eqx
 import jax
@@ -43,9 +43,11 @@ from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models._base import (
-    AbstractCircuit,
     AbstractResettingNeuron,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     check_float_dtype,
     external_current,
     refractory,
@@ -64,7 +66,7 @@ _NONNEGATIVE = ("I_a_gain", "I_ahp_jump", "t_refr", "I_refr")
 _V_LOW = -10.0
 
 
-class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
+class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     """DPI (adaptive exponential) integrate-and-fire neuron in current mode.
 
     State columns (shape `(n_neurons, 2)`): `I_mem` (membrane current) and `I_ahp`
@@ -110,6 +112,9 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     C_unit: Float[Array, ""]
 
     name: ClassVar[str] = "dpi"
+    spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="dpi")  # the DPI synapse of DYNAP-type chips
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None  # (I_mem, I_ahp) in current units: the I–V plot only
     core_ndim: ClassVar[dict[str, int]] = {}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")
     circuit_units: ClassVar[dict[str, str]] = dict(
@@ -117,9 +122,11 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         tau_ahp="s", I_ahp_jump="A", I_spk="A", I_reset="A", t_refr="s", I_refr="A", I_0="A",
         kappa="", U_t="V", time_unit="s", voltage_unit="V", current_unit="A",
     )
-    # "tonic": I_dc = 30 pA, above the rheobase (about 1.1·I_tau): adapting regular spiking.
+    # "tonic": I_dc = 30 pA, above the rheobase (about 1.6·I_tau = 16 pA): adapting
+    # regular spiking.
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "default": {},
+        "demo": dict(I_dc=3.0),
         "tonic": dict(I_dc=3.0),
     }
     # Network neurons rest (I_dc = 0) and need their synaptic input to fire.
@@ -269,6 +276,32 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
             time_unit=t_unit, voltage_unit=self.voltage_unit, current_unit=I_unit,
         )
 
+    # -- behavioural netlist (circuits/dpi/behavioural.cir) --------------------------
+
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """One instance `Xneuron` of the subcircuit `dpi`, with I_mem and I_ahp carried as the
+        voltages of nodes imem and iahp in units of `current_unit`, and the circuit values of
+        one neuron in SI units. The netlist is the circuit without its reset, refractory hold
+        and adaptation jump (see the template).
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+        c = self.circuit_values()
+        keys = ("C_mem", "I_tau", "I_th", "I_dc", "I_a_gain", "I_a_th", "I_a_norm", "tau_ahp",
+                "I_0", "kappa", "U_t")
+        I_unit = float(self.current_unit)
+        params = {**{k: float(c[k]) for k in keys}, "I_unit": I_unit}
+        return SpiceTopLevel((SpiceElement("Xneuron", ("imem", "iahp"), "dpi", params),),
+                             ("imem", "iahp"), (I_unit, I_unit))
+
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 2"], float]:
+        """Just after a spike from rest, I_mem = I_reset and I_ahp = I_0 + I_ahp_jump, for 30
+        time units; the comparison ends just after the next spike (the netlist has no reset)."""
+        I_ahp = self.I_0 + self.I_ahp_jump
+        y0 = jnp.stack([jnp.broadcast_to(self.I_reset, ()), jnp.broadcast_to(I_ahp, ())])
+        return y0[None].astype(self.dtype), 30.0
+
     # -- structure and units ------------------------------------------------------
 
     @property
@@ -307,7 +340,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         """The positive-feedback current I_a(I_mem), model current units, shape of `I_mem`."""
         return self.I_a_gain * jax.nn.sigmoid((I_mem - self.I_a_th) / self.I_a_norm)
 
-    def _branches(self, I_mem: Array, I_ahp: Array, I_in: Array) -> dict[str, Array]:
+    def _branches(self, I_mem: ArrayLike, I_ahp: ArrayLike, I_in: ArrayLike) -> dict[str, Array]:
         """The node currents of C·dV_mem/dt (module docstring), model units."""
         return {
             "input": self.I_th * I_in / (I_mem + self.I_th),
@@ -332,6 +365,17 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         out["reset"] = jnp.where(refractory(args, (n,)), -sum(out.values()), 0.0)
         return out
 
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 2"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V_mem": C·dV_mem/dt}` with dV_mem/dt = (dI_mem/dt)/I_mem, `(n_neurons,)`:
+        every branch flows into the membrane capacitor."""
+        return {"V_mem": self.C * self.dynamics(0.0, y, args)[:, 0] / y[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V_mem"`, the membrane capacitor, for every branch."""
+        return "V_mem"
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, "neurons 2"]:
@@ -353,7 +397,8 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     def rearm_condition(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, " neurons"]:
-        """The spike condition (the reset puts I_mem below I_spk at once)."""
+        """The spike condition ln(I_mem/I_spk), shape `(n_neurons,)` (the reset puts I_mem
+        below I_spk at once)."""
         return self.spike_condition(t, y, args)
 
     def reset_spiked(
@@ -361,10 +406,11 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         y: Float[Array, "neurons 2"],
         spiked: Bool[ArrayLike, " neurons"] | Float[ArrayLike, " neurons"],
     ) -> Float[Array, "neurons 2"]:
-        """I_mem ← I_reset and I_ahp += I_ahp_jump where `spiked` (0/1 floats interpolate)."""
+        """I_mem ← I_reset and I_ahp += I_ahp_jump where `spiked` (0/1 floats interpolate);
+        shape `(n_neurons, 2)`."""
         n = self.check_state(y)
         s = jnp.broadcast_to(jnp.asarray(spiked, y.dtype), (n,))
-        I_mem = y[:, 0] + s * (self.I_reset - y[:, 0])
+        I_mem = s * self.I_reset + (1 - s) * y[:, 0]  # exactly I_reset where s = 1
         I_ahp = y[:, 1] + s * self.I_ahp_jump
         return jnp.stack([I_mem, I_ahp], axis=1)
 
@@ -459,12 +505,13 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     def clamp_range(
         self, I_applied: Float[ArrayLike, "*neurons"] | None = None
     ) -> tuple[Float[Array, "*neurons"], Float[Array, "*neurons"]]:
-        """(−5, ln(I_spk/I_0)): from I_mem = e^{−5}·I_0 up to the spike threshold (U_t/κ)."""
+        """(−5, ln(I_spk/I_0)) in units of U_t/κ: from I_mem = e^{−5}·I_0 up to the spike
+        threshold; scalars, or one value per neuron `(*neurons,)` like `I_applied`."""
         I = self.I_dc if I_applied is None else jnp.asarray(I_applied, self.dtype)
         return -5.0 + 0 * I, jnp.log(self.I_spk / self.I_0) + 0 * I
 
     def clamp_split(self, y: Float[Array, " n_state"]) -> tuple[Float[Array, ""], Float[Array, " 1"]]:
-        """(V_mem = ln(I_mem/I_0), (I_ahp,))."""
+        """(V_mem = ln(I_mem/I_0) in units of U_t/κ, (I_ahp,) of shape `(1,)`)."""
         return jnp.log(y[0] / self.I_0), y[1:]
 
     def clamp_join(self, V: Float[ArrayLike, ""], x: Float[Array, " 1"]) -> Float[Array, " n_state"]:
@@ -478,7 +525,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         return self._clamp_input(V, x[0]), x - self.I_0
 
     def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "1 1"]:
-        """I_ahp at the floor: its residual is linear, one root."""
+        """I_ahp at the floor, shape `(1, 1)`: its residual is linear, one root."""
         return jnp.full((1, 1), self.I_0, self.dtype)
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
@@ -504,6 +551,7 @@ class DPINeuron(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         return self.resting_state(n_neurons)
 
 
+@eqx.filter_jit
 def _rest_voltages(m: DPINeuron) -> Float[Array, " neurons"]:
     """V_mem of the lowest equilibrium of each neuron (parameters one per neuron), NaN if none."""
 
@@ -523,6 +571,9 @@ def _rest_voltages(m: DPINeuron) -> Float[Array, " neurons"]:
             return jnp.where(below, mid, lo), jnp.where(below, hi, mid)
 
         lo, hi = jax.lax.fori_loop(0, 80, bisect, (grid[k], grid[k + 1]))
-        return jnp.where(jnp.any(up), 0.5 * (lo + hi), jnp.nan)
+        V = jax.lax.stop_gradient(0.5 * (lo + hi))
+        # One implicit-function step carries the derivatives of the root w.r.t. the parameters.
+        V = V - g(V) / jax.lax.stop_gradient(jax.grad(g)(V))
+        return jnp.where(jnp.any(up), V, jnp.nan)
 
     return eqx.filter_vmap(one)(m)

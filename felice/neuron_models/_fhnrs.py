@@ -29,8 +29,10 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models._base import (
-    AbstractCircuit,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     check_float_dtype,
     external_current,
 )
@@ -60,7 +62,7 @@ def _element_names(tau: np.ndarray) -> tuple[str, ...]:
     return tuple(names)
 
 
-class FHNRS(AbstractCircuit, AbstractVoltageClamp):
+class FHNRS(AbstractSpiceCircuit, AbstractVoltageClamp):
     """Ribar–Sepulchre membrane with any number of tanh conductance elements.
 
     State columns (shape `(n_neurons, n_state)`): `V` (membrane voltage), then one
@@ -111,18 +113,22 @@ class FHNRS(AbstractCircuit, AbstractVoltageClamp):
     core_ndim: ClassVar[dict[str, int]] = {"a": 1, "delta": 1, "tau": 1}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")
     circuit_units: ClassVar[dict[str, str]] = dict(
-        C="F", I_passive="A", I_B="A", sign="+1 or -1", tau="s", V_offset="V", E_rev="V",
+        C="F", I_passive="A", I_B="A", sign="", tau="s", V_offset="V", E_rev="V",
         I_app="A", tau_syn="s", V_th="V", kappa="", U_t="V", element_names="",
         time_unit="s", voltage_unit="V", current_unit="A",
     )
     # The first preset is the one reports use by default: tonic spiking at I_app = 0.3,
-    # and Ribar's bursting set at I_app = -1.5.
+    # and Ribar's bursting set at I_app = -1.5; `felice demo` spikes tonically at 0.5.
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "spiking": dict(I_app=0.3),
         "bursting": dict(a=(-2.0, 2.0, -1.5, 1.5), delta=(0.0, 0.0, -1.5, -1.5),
                          tau=(0.0, 50.0, 50.0, 2500.0), I_app=-1.5),
         "default": {},
+        "demo": dict(I_app=0.5),
     }
+    spike_kind: ClassVar[str] = "threshold"
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]]] = ((-3.0, 3.0),
+                                                                               (-3.0, 3.0))
     # An excitable network neuron: rest at V* = I_app = -1.2, outside the fast
     # negative-conductance region |V| < 0.88; a faster slow element (tau_slow = 5) so a
     # spike lasts a few time units; a threshold V_th = 1 on the upstroke.
@@ -390,6 +396,46 @@ class FHNRS(AbstractCircuit, AbstractVoltageClamp):
             current_unit=I_unit,
         )
 
+    # -- behavioural netlist (circuits/fhnrs/behavioural.cir) ----------------------
+
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """One `fhnrs_membrane`; per element an `fhnrs_element` (input node `v` if it is
+        instantaneous, else `v_<name>`, the output of its `fhnrs_filter`); one
+        `fhnrs_synapse`, which carries I_syn as the voltage of node `isyn` in units of
+        `current_unit`. Parameters in SI units, of one neuron.
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+        c = self.circuit_values()
+        I_unit = float(self.current_unit)
+        shared = dict(kappa=float(c["kappa"]), U_t=float(c["U_t"]))
+        membrane = dict(C=float(c["C"]), I_passive=float(c["I_passive"]),
+                        E_rev=float(c["E_rev"]), I_app=float(c["I_app"]), **shared)
+        elements = [SpiceElement("Xmembrane", ("v",), "fhnrs_membrane", membrane)]
+        nodes = ["v"]
+        for k, (el, inst) in enumerate(zip(self.element_names, self.instantaneous, strict=True)):
+            node_in = "v"
+            if not inst:
+                node_in = f"v_{el}"
+                nodes.append(node_in)
+                filter_ = dict(tau=float(c["tau"][k]), C_filter=float(c["C"]))
+                elements.append(
+                    SpiceElement(f"Xfilter_{el}", ("v", node_in), "fhnrs_filter", filter_)
+                )
+            element = dict(I_B=float(c["I_B"][k]), sgn_x=float(c["sign"][k]),
+                           V_offset=float(c["V_offset"][k]), **shared)
+            elements.append(SpiceElement(f"Xel_{el}", ("v", node_in), "fhnrs_element", element))
+        synapse = dict(tau_syn=float(c["tau_syn"]), I_unit=I_unit, C_syn=float(c["C"]))
+        elements.append(SpiceElement("Xsynapse", ("v", "isyn"), "fhnrs_synapse", synapse))
+        nodes.append("isyn")
+        return SpiceTopLevel(tuple(elements), tuple(nodes), (1.0,) * (len(nodes) - 1) + (I_unit,))
+
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 n_state"], float]:
+        """From `init_state(1)` (rest with every voltage at 0) for 100 time units: it spikes
+        when I_app puts its equilibrium in the negative-conductance region."""
+        return self.init_state(1), 100.0
+
     # -- structure --------------------------------------------------------------
 
     @property
@@ -457,6 +503,17 @@ class FHNRS(AbstractCircuit, AbstractVoltageClamp):
         for k, name in enumerate(self.element_names):
             out[name] = element[:, k]
         return {k: jnp.broadcast_to(v, V.shape) for k, v in out.items()}
+
+    def capacitive_currents(
+        self, y: Float[Array, "neurons n_state"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V": C·dV/dt}`, `(n_neurons,)`: every branch flows into the membrane (the
+        OTA-C filters of the elements are not described by branch currents)."""
+        return {"V": self.C * self.dynamics(0.0, y, args)[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V"`, the membrane, for every branch."""
+        return "V"
 
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons n_state"], args: Any = None

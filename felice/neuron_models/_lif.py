@@ -25,7 +25,7 @@ artificial neuron in 65 nm CMOS technology", Front. Neurosci. 11:123, 2017.
 """
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import equinox as eqx
 import jax
@@ -36,9 +36,11 @@ from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
 from felice._validation import check_finite, check_interval, check_positive
 from felice.neuron_models._base import (
-    AbstractCircuit,
     AbstractResettingNeuron,
+    AbstractSpiceCircuit,
     AbstractVoltageClamp,
+    SpiceElement,
+    SpiceTopLevel,
     check_float_dtype,
     external_current,
     is_traced,
@@ -54,7 +56,7 @@ def check_below(name: str, x: Any, other: str, y: Any) -> None:
         raise ValueError(f"{name} must be below {other}, got {name}={np.asarray(x)}, {other}={np.asarray(y)}")
 
 
-class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
+class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     """Leaky integrate-and-fire circuit with a saturating subthreshold leak.
 
     State columns (shape `(n_neurons, 1)`): `V`, the membrane voltage in units of U_t.
@@ -91,6 +93,9 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     C_unit: Float[Array, ""]
 
     name: ClassVar[str] = "lif"
+    spike_kind: ClassVar[Literal["threshold", "fixpoint"]] = "threshold"
+    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="exponential")  # a current-mode synapse onto the membrane
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]] | None] = None  # one state variable: no phase plane
     core_ndim: ClassVar[dict[str, int]] = {}
     unit_fields: ClassVar[tuple[str, ...]] = ("kappa", "U_t", "I_unit", "C_unit")
     circuit_units: ClassVar[dict[str, str]] = dict(
@@ -100,6 +105,7 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     # "tonic": 1.5 × the rheobase, a regular spike train with refractory periods.
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "default": {},
+        "demo": dict(I_app=1.5),
         "tonic": dict(I_app=1.5),
     }
     # Excitable network neurons: at rest (I_app = 0) with a threshold 4 U_t = 100 mV above
@@ -229,6 +235,25 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
             U_t=self.U_t, time_unit=t_unit, voltage_unit=V_unit, current_unit=I_unit,
         )
 
+    # -- behavioural netlist (circuits/lif/behavioural.cir) --------------------------
+
+    def behavioural_elements(self) -> SpiceTopLevel:
+        """One instance `Xneuron` of the subcircuit `lif` on the membrane node v (volts), with
+        the circuit values of one neuron in SI units. The netlist is the circuit without its
+        comparator, reset and refractory timer (see the template).
+
+        Raises:
+            ValueError: if the model has several neurons.
+        """
+        c = self.circuit_values()
+        params = {k: float(c[k]) for k in ("C_mem", "I_leak", "I_app", "U_t")}
+        return SpiceTopLevel((SpiceElement("Xneuron", ("v",), "lif", params),), ("v",), (1.0,))
+
+    def behavioural_scenario(self) -> tuple[Float[Array, "1 1"], float]:
+        """From V = V_reset for 100 time units; the comparison ends just after the first
+        spike (the netlist has no reset)."""
+        return jnp.broadcast_to(self.V_reset, (1, 1)).astype(self.dtype), 100.0
+
     # -- structure and units ------------------------------------------------------
 
     @property
@@ -292,6 +317,16 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         out["reset"] = jnp.where(held, -(out["app"] + out["leak"]), 0.0)
         return out
 
+    def capacitive_currents(
+        self, y: Float[Array, "neurons 1"], args: Any = None
+    ) -> dict[str, Float[Array, " neurons"]]:
+        """`{"V": C·dV/dt}`, `(n_neurons,)`: every branch flows into the membrane."""
+        return {"V": self.C * self.dynamics(0.0, y, args)[:, 0]}
+
+    def branch_node(self, branch: str) -> str:
+        """`"V"`, the membrane, for every branch."""
+        return "V"
+
     def dynamics(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 1"], args: Any = None
     ) -> Float[Array, "neurons 1"]:
@@ -321,7 +356,7 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         n = self.check_state(y)
         s = jnp.broadcast_to(jnp.asarray(spiked, y.dtype), (n,))
         V = y[:, 0]
-        return (V + s * (self.V_reset - V))[:, None]
+        return (s * self.V_reset + (1 - s) * V)[:, None]  # exactly V_reset where s = 1
 
     @property
     def refractory_period(self) -> Float[Array, "*neurons"]:
@@ -419,11 +454,12 @@ class LIF(AbstractCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         return self.I_leak * -jnp.expm1(-jnp.asarray(V, x.dtype)), x
 
     def clamp_starts(self, V: Float[ArrayLike, ""]) -> Float[Array, "1 0"]:
-        """One (empty) start."""
+        """One (empty) start, shape `(1, 0)`."""
         return jnp.zeros((1, 0), self.dtype)
 
     def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`{"I_ext": I_applied − I_app}`, so that the total applied current is I_applied."""
+        """`{"I_ext": I_applied − I_app}` (model current units), so that the total applied
+        current is I_applied."""
         return {"I_ext": jnp.asarray(I_applied, self.dtype) - self.I_app}
 
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons 1"]:

@@ -21,10 +21,11 @@ def register(cls: type[AbstractCircuit]) -> type[AbstractCircuit]:
     """
     if not (isinstance(cls, type) and issubclass(cls, AbstractCircuit)):
         raise TypeError(f"register takes an AbstractCircuit subclass, got {cls!r}")
-    if getattr(cls, "__abstractmethods__", None):
+    missing = {*getattr(cls, "__abstractmethods__", ()), *getattr(cls, "__abstractclassvars__", ()),
+               *getattr(cls, "__abstractvars__", ())}
+    if missing:
         raise TypeError(
-            f"{cls.__name__} is abstract (it lacks {', '.join(sorted(cls.__abstractmethods__))}) "
-            "and cannot be registered"
+            f"{cls.__name__} is abstract (it lacks {', '.join(sorted(missing))}) and cannot be registered"
         )
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):

@@ -33,6 +33,7 @@ class WereRabbit(AbstractBistableCircuit):
     """
 
     name: ClassVar[str] = "wererabbit"
+    phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]]] = ((-0.1, 0.5), (-0.1, 0.5))
     # gamma = 2 /V damps the ringing around the fixpoints (decay rate 0.67 per time unit
     # instead of 0.14) and atol = 0.02 lets a kicked neuron spike within a few time units.
     # rearm_factor = 1.001: a network neuron re-arms once g < -1e-3·(atol + rtol·rms(y)),

@@ -17,11 +17,11 @@ import numpy as np
 
 from felice._describe import config_hash, describe
 from felice._io import atomic_write
+from felice.neuron_models import AbstractCircuit
 from felice.pipeline._emitter import Emitter
 from felice.pipeline._field import Field
 from felice.pipeline._pipeline import Pipeline
 from felice.pipeline._readout import Readout, Readouts
-from felice.units import CIRCUIT_UNITS
 
 FORMAT = "felice-pipeline-results/1"
 _NONFINITE = {"inf": np.inf, "-inf": -np.inf, "nan": np.nan}
@@ -97,8 +97,8 @@ def _field_description(field: Field | None) -> dict[str, Any] | None:
 def manifest(pipeline: Pipeline, emitter: Emitter, *, seed: int | None = None) -> dict[str, Any]:
     """Everything needed to reproduce a run, as JSON-ready values.
 
-    Contents: the model (class, hardware parameters in SI units with their units,
-    dimensionless parameters), the supply voltage, the simulation settings and
+    Contents: the model (class, hardware parameters in SI units with their units
+    (`circuit_units`; None for a model that is not an `AbstractCircuit`), its parameters), the supply voltage, the simulation settings and
     inputs, the field and probes, the seed, package versions, and `config_hash`:
     the SHA-256 of all of that except the versions.
 
@@ -108,12 +108,14 @@ def manifest(pipeline: Pipeline, emitter: Emitter, *, seed: int | None = None) -
         seed: the random seed of the run, if any (e.g. of a mismatch draw).
     """
     model = emitter.model
-    circuit = model.to_circuit()
+    hardware = None
+    if isinstance(model, AbstractCircuit):
+        units = type(model).circuit_units
+        hardware = {k: {"value": v, "unit": units.get(k, "")} for k, v in model.to_circuit().items()}
     config = {
         "model": {
             "class": type(model).__name__,
-            "hardware_SI": {k: {"value": v, "unit": CIRCUIT_UNITS.get(k, "")}
-                            for k, v in circuit.items()},
+            "hardware_SI": hardware,
             "parameters": _module_fields(model),
         },
         "supply": {"V_dd": {"value": pipeline.source.V_dd, "unit": "V"}},

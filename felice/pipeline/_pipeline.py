@@ -6,15 +6,15 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from felice.neuron_models import AbstractNeuron
+from felice.neuron_models import AbstractCircuit, require
 from felice.pipeline._emitter import Emitter
 from felice.pipeline._field import Field
-from felice.pipeline._probe import Probe, ProbeContext
+from felice.pipeline._probe import CURRENTS, SUPPLY, Probe, ProbeContext
 from felice.pipeline._readout import Readouts
 from felice.pipeline._source import Source
 
 
-def _branch_names(model: AbstractNeuron) -> tuple[str, ...]:
+def _branch_names(model: AbstractCircuit) -> tuple[str, ...]:
     """Names of the model's branch currents (found by tracing, nothing is computed)."""
     n = model.population_size() or 1
     y = jnp.zeros((n, model.n_state), model.dtype)
@@ -23,6 +23,10 @@ def _branch_names(model: AbstractNeuron) -> tuple[str, ...]:
 
 class Pipeline(eqx.Module):
     """Source, field and probes applied to any `Emitter` (any neuron model, unchanged).
+
+    Spike and voltage probes work for any `AbstractNeuron`; probes of currents, power
+    and energy (and fields) need an `AbstractCircuit`, and only they make the source
+    compute branch or supply currents.
 
     Attributes:
         source: the `Source` (supply voltage V_dd).
@@ -60,18 +64,24 @@ class Pipeline(eqx.Module):
         """Simulate the emitter and compute every probe (jittable and differentiable).
 
         Raises:
+            TypeError: if a probe needs currents and the model is not an `AbstractCircuit`
+                (the message names the probe).
             ValueError: if `field_input` is not a source of this model, or the
                 field does not fit the population (e.g. wrong number of positions).
         """
         if not isinstance(emitter, Emitter):
             raise ValueError(f"expected an Emitter, got {emitter!r}")
+        needed = self.probe.sources_needed(self.field_input if self.field is not None else None)
+        if needed:
+            probes = ", ".join(repr(p) for p in dict.fromkeys(sum(needed.values(), ())))
+            require(emitter.model, AbstractCircuit, f"felice.pipeline (probe {probes})")
         if self.field is not None and self.field_input not in ("total", "supply"):
             names = _branch_names(emitter.model)
             if self.field_input not in names:
                 raise ValueError(f"unknown source {self.field_input!r}; known: total, supply, "
                                  f"{', '.join(names)}")
         emission = emitter()
-        sources = self.source(emission)
+        sources = self.source(emission, currents=CURRENTS in needed, supply=SUPPLY in needed)
         signal = None
         if self.field is not None:
             signal = self.field(sources.select(self.field_input))

@@ -18,6 +18,10 @@ Every probe is a pure JAX function (jittable, differentiable). `PROBES` lists th
     energy_per_spike     (N,)            J      energy / spike count (+inf: no spike)
     field                (T, X)          field  the field signal at the sites (V or A)
     csd                  (T, X-2)        A/m^3  current-source density (line of contacts)
+
+Probes declare what they need (`ProbeSpec.needs`): the branch currents, the supply
+current (both need an `AbstractCircuit`) or a field. The pipeline computes only what
+its probes need, so spike and voltage probes work for any `AbstractNeuron`.
 """
 
 from collections.abc import Callable, Sequence
@@ -78,17 +82,22 @@ def _latency(c: ProbeContext) -> Array:
     return (c.emission.result.spike_times[:, 0] - c.emission.t0) * m.time_unit
 
 
+CURRENTS, SUPPLY, FIELD = "currents", "supply", "field"
+"""What a probe can need: the branch currents, the supply current, the pipeline's field."""
+
+
 class ProbeSpec(NamedTuple):
-    """A probe: its function of a `ProbeContext`, unit ("field": the field's), needs."""
+    """A probe: its function of a `ProbeContext`, its unit ("field": the field's), what it
+    needs (any of `CURRENTS`, `SUPPLY`, `FIELD`), and whether +inf is part of its value."""
 
     fn: Callable[[ProbeContext], Array]
     unit: str
-    needs_field: bool = False
+    needs: frozenset[str] = frozenset()
     allow_inf: bool = False
 
 
 PROBES: dict[str, ProbeSpec] = {
-    "time": ProbeSpec(lambda c: c.sources.ts, "s"),
+    "time": ProbeSpec(lambda c: c.emission.ts, "s"),
     "spike_times": ProbeSpec(lambda c: c.emission.result.spike_times * c.emission.model.time_unit,
                              "s", allow_inf=True),
     "spike_counts": ProbeSpec(lambda c: c.emission.result.spike_counts, ""),
@@ -97,13 +106,13 @@ PROBES: dict[str, ProbeSpec] = {
     "first_spike_latency": ProbeSpec(_latency, "s"),
     "voltage": ProbeSpec(_voltage, "V"),
     "peak_voltage": ProbeSpec(lambda c: jnp.max(_voltage(c), axis=0), "V"),
-    "currents": ProbeSpec(lambda c: c.sources.currents, "A"),
-    "supply_current": ProbeSpec(lambda c: c.sources.supply, "A"),
-    "power": ProbeSpec(lambda c: c.sources.power, "W"),
-    "energy": ProbeSpec(_energy, "J"),
-    "energy_per_spike": ProbeSpec(_energy_per_spike, "J"),
-    "field": ProbeSpec(lambda c: c.signal, "field", needs_field=True),
-    "csd": ProbeSpec(_csd, "A/m^3", needs_field=True),
+    "currents": ProbeSpec(lambda c: c.sources.currents, "A", frozenset({CURRENTS})),
+    "supply_current": ProbeSpec(lambda c: c.sources.supply, "A", frozenset({SUPPLY})),
+    "power": ProbeSpec(lambda c: c.sources.power, "W", frozenset({SUPPLY})),
+    "energy": ProbeSpec(_energy, "J", frozenset({SUPPLY})),
+    "energy_per_spike": ProbeSpec(_energy_per_spike, "J", frozenset({SUPPLY})),
+    "field": ProbeSpec(lambda c: c.signal, "field", frozenset({FIELD})),
+    "csd": ProbeSpec(_csd, "A/m^3", frozenset({FIELD})),
 }
 """The probes by name: how each is computed from a `ProbeContext` and its SI unit
 ("field": the unit of the pipeline's field). Shapes and meanings: the module docstring."""
@@ -125,7 +134,7 @@ def check_probe_names(names: Sequence[str], field: Field | None) -> tuple[str, .
     for name in names:
         if name not in PROBES:
             raise ValueError(f"unknown probe {name!r}; known probes: {', '.join(PROBES)}")
-        if PROBES[name].needs_field and field is None:
+        if FIELD in PROBES[name].needs and field is None:
             raise ValueError(f"probe {name!r} needs a field; pass field=... to the pipeline")
     if len(set(names)) != len(names):
         raise ValueError(f"probes must not repeat, got {names}")
@@ -148,6 +157,19 @@ class Probe(eqx.Module):
     def __init__(self, names: Sequence[str], field: Field | None = None):
         """Raises ValueError for unknown probe names (see `check_probe_names`)."""
         self.names = check_probe_names(names, field)
+
+    def sources_needed(self, field_input: str | None) -> dict[str, tuple[str, ...]]:
+        """The currents these probes need (`CURRENTS`, `SUPPLY`), each with the probes that
+        need it. `field_input` is the current a field projects ("total", "supply" or a
+        branch name), or None without a field."""
+        out: dict[str, tuple[str, ...]] = {}
+        for name in self.names:
+            needs = set(PROBES[name].needs)
+            if FIELD in needs and field_input is not None:
+                needs.add(SUPPLY if field_input == "supply" else CURRENTS)
+            for need in sorted(needs - {FIELD}):
+                out[need] = (*out.get(need, ()), name)
+        return out
 
     def __call__(self, context: ProbeContext) -> Readouts:
         """Evaluate every probe; each `Readout` carries its unit and status."""

@@ -30,30 +30,39 @@ def supply_current(model: AbstractCircuit, y: Float[Array, "neurons n_state"]) -
 class Sources(eqx.Module):
     """Per-neuron currents on the save grid, in amperes.
 
+    Only what the pipeline's probes need is computed (a neuron that is not an
+    `AbstractCircuit` has no branch or supply currents): the others are None.
+
     Attributes:
         ts: save times in s, shape `(T,)`.
         currents: branch currents in A, shape `(T, N, K)`; column k is `names[k]`
-            (the keys of `model.currents`; they sum to C·dV/dt per node).
-        names: the K branch names.
-        supply: current drawn from the supply per neuron in A, shape `(T, N)`.
+            (the keys of `model.currents`; they sum to C·dV/dt per node); or None.
+        names: the K branch names (`()` when `currents` is None).
+        supply: current drawn from the supply per neuron in A, shape `(T, N)`, or None.
         V_dd: supply voltage in V.
     """
 
     ts: Float[Array, " T"]
-    currents: Float[Array, "T N K"]
+    currents: Float[Array, "T N K"] | None
     names: tuple[str, ...] = eqx.field(static=True)
-    supply: Float[Array, "T N"]
+    supply: Float[Array, "T N"] | None
     V_dd: Float[Array, ""]
 
     @property
     def power(self) -> Float[Array, "T N"]:
         """Supply power per neuron in W: V_dd·I_supply, shape `(T, N)`."""
-        return self.V_dd * self.supply
+        return self.V_dd * self._get("supply")
 
     @property
     def total(self) -> Float[Array, "T N"]:
         """Sum of all branch currents per neuron in A (the capacitive current), shape `(T, N)`."""
-        return jnp.sum(self.currents, axis=-1)
+        return jnp.sum(self._get("currents"), axis=-1)
+
+    def _get(self, what: str) -> Array:
+        value = getattr(self, what)
+        if value is None:
+            raise ValueError(f"the {what} currents were not computed (Source(..., {what}=True))")
+        return value
 
     def select(self, name: str) -> Float[Array, "T N"]:
         """A `(T, N)` current in A: a branch name, "total" or "supply".
@@ -64,16 +73,19 @@ class Sources(eqx.Module):
         if name == "total":
             return self.total
         if name == "supply":
-            return self.supply
+            return self._get("supply")
         if name not in self.names:
             raise ValueError(
                 f"unknown source {name!r}; known: total, supply, {', '.join(self.names)}"
             )
-        return self.currents[..., self.names.index(name)]
+        return self._get("currents")[..., self.names.index(name)]
 
 
 class Source(eqx.Module):
     """Turns an `Emission` into `Sources` (branch and supply currents in A).
+
+    The currents are the circuit's (`AbstractCircuit.currents`, `supply_currents`);
+    a pipeline asks for them only when one of its probes needs them.
 
     Attributes:
         V_dd: supply voltage in V (> 0), a differentiable leaf; default 1.8 V.
@@ -86,20 +98,34 @@ class Source(eqx.Module):
         check_positive("V_dd", V_dd)
         self.V_dd = jnp.asarray(V_dd)
 
-    def __call__(self, emission: Emission) -> Sources:
-        """Branch currents `(T, N, K)` and supply current `(T, N)` in amperes."""
+    def __call__(self, emission: Emission, *, currents: bool = True, supply: bool = True) -> Sources:
+        """Branch currents `(T, N, K)` and supply current `(T, N)` in amperes.
+
+        Args:
+            emission: what an `Emitter` produced (with a saved trajectory).
+            currents, supply: compute the branch currents, the supply current (each
+                needs an `AbstractCircuit`); a current not computed is None.
+
+        Raises:
+            TypeError: if a current is asked for and the model is not an `AbstractCircuit`.
+        """
         model, result = emission.model, emission.result
         ys = result.ys
         if ys is None:
             raise ValueError("the emission has no saved trajectory (Emitter n_save ≥ 2 is needed)")
-        n_save, n = ys.shape[:2]
+        dtype = ys.dtype
+        branch, names, drawn = None, (), None
+        if currents:
+            require(model, AbstractCircuit, "the branch currents of felice.pipeline.Source")
 
-        def branches(k: Array) -> Array:
-            c = model.currents(ys[k], emission.args(k))
-            return jnp.stack(list(c.values()), axis=-1)
+            def branches(k: Array) -> Array:
+                c = model.currents(ys[k], emission.args(k))
+                return jnp.stack(list(c.values()), axis=-1)
 
-        names = tuple(model.currents(ys[0], emission.args(0)))
-        currents = jax.vmap(branches)(jnp.arange(n_save)) * model.current_unit
-        supply = jax.vmap(lambda y: supply_current(model, y))(ys).astype(currents.dtype)
-        return Sources(ts=emission.ts, currents=currents, names=names, supply=supply,
-                       V_dd=self.V_dd.astype(currents.dtype))
+            names = tuple(model.currents(ys[0], emission.args(0)))
+            branch = jax.vmap(branches)(jnp.arange(ys.shape[0])) * model.current_unit
+            dtype = branch.dtype
+        if supply:
+            drawn = jax.vmap(lambda y: supply_current(model, y))(ys).astype(dtype)
+        return Sources(ts=emission.ts, currents=branch, names=names, supply=drawn,
+                       V_dd=self.V_dd.astype(dtype))

@@ -1,9 +1,11 @@
 """Behavioural netlists: each model's circuit equations as ngspice B-sources and capacitors.
 
-The templates are `circuits/<model>/behavioural.cir`; this module writes the top
-level from a model's hardware view (`to_circuit()`), in SI units: node voltages
-in volts, branch currents in amperes, time in seconds. FHNRS's synaptic current
-is carried as the voltage of node `isyn` in units of its current unit.
+A model with the `AbstractSpiceCircuit` capability has a template,
+`circuits/<name>/behavioural.cir`, and lists the top-level instances of its
+subcircuits (`behavioural_elements`) as plain data; this module validates them and
+writes the deck, in SI units: node voltages in volts, branch currents in amperes,
+time in seconds (a current state, like FHNRS's synaptic current, is carried as a
+node voltage in units of its current unit).
 """
 
 from collections.abc import Sequence
@@ -12,8 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from jaxtyping import ArrayLike, Float
 
-from felice.neuron_models import FHNRS, AbstractNeuron, Boomerang, WereRabbit
-from felice.spice._cards import card_values
+from felice.neuron_models import AbstractNeuron, AbstractSpiceCircuit, require
 from felice.spice._netlist import Deck, spice_name
 from felice.spice._paths import circuit_file
 from felice.spice._runner import run_ngspice
@@ -45,7 +46,8 @@ def behavioural_netlist(
     """The behavioural deck of a single-neuron model, simulated from `y0` for `t_stop` seconds.
 
     Args:
-        model: an `FHNRS`, `WereRabbit` or `Boomerang` with one neuron.
+        model: an `AbstractSpiceCircuit` (every model of `felice.MODELS` that has a
+            template) with one neuron.
         y0: initial state in model units, shape `(1, n_state)` or `(n_state,)`.
         t_stop: duration of the transient in s (> 0).
         rtol: ngspice's relative tolerance `reltol` (absolute tolerances scale with
@@ -53,11 +55,14 @@ def behavioural_netlist(
         n_points: the step size is at most `t_stop / n_points`.
 
     Raises:
-        ValueError: for other models, several neurons, a badly shaped or
-            non-finite `y0`, element names that are not plain names, or
-            non-finite parameters.
+        TypeError: for a model without the `AbstractSpiceCircuit` capability.
+        ValueError: for several neurons, a badly shaped or non-finite `y0`,
+            instance or node names that are not plain names or collide in ngspice
+            (which ignores case), or non-finite parameters.
+        FileNotFoundError: if the model's template is missing.
     """
-    values = card_values(model)  # one neuron, plain floats
+    require(model, AbstractSpiceCircuit, "felice.spice.behavioural_netlist")
+    top = model.behavioural_elements()  # one neuron, plain floats
     y0 = np.asarray(y0, dtype=np.float64).reshape(-1)
     if y0.shape != (model.n_state,) or not np.all(np.isfinite(y0)):
         raise ValueError(
@@ -67,94 +72,40 @@ def behavioural_netlist(
         raise ValueError(f"n_points must be a positive integer, got n_points={n_points!r}")
     if not t_stop > 0:
         raise ValueError(f"t_stop must be > 0 s, got t_stop={t_stop!r}")
+    if len(top.state_nodes) != model.n_state or len(top.node_scale) != model.n_state:
+        raise ValueError(
+            f"{type(model).__name__}.behavioural_elements() must give a node and a scale per "
+            f"state column ({', '.join(model.state_names)}), got {top.state_nodes} and "
+            f"{top.node_scale}"
+        )
+    for what, names in (("element name", [e.name for e in top.elements]),
+                        ("node name", top.state_nodes)):
+        lowered = [spice_name(n, what=what).lower() for n in names]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError(f"{what}s must differ in more than case for ngspice, got {names}")
     scale = np.asarray(model.state_scale, dtype=np.float64)
+    node_scale = np.asarray(top.node_scale, dtype=np.float64)
     V_unit = float(model.voltage_unit)
     I_unit = float(model.current_unit)
-    name = type(model).__name__.lower()
+    name = model.name
     deck = Deck(f"{name}_behavioural")
     deck.comment(f"{type(model).__name__} behavioural netlist written by felice (SI units)")
     deck.template(
         circuit_file(name, "behavioural.cir").read_text(), source=f"circuits/{name}/behavioural.cir"
     )
-
-    if isinstance(model, FHNRS):
-        nodes, node_scale = _fhnrs_top_level(deck, model, values)
-    elif isinstance(model, (WereRabbit, Boomerang)):
-        circuit = {
-            k: values[k] for k in ("C", "I_bias", "I_n0", "kappa", "U_t", "gamma", "rho", "sigma")
-        }
-        deck.element("Xneuron", ("u", "v"), model=name, params=circuit)
-        nodes, node_scale = ("u", "v"), np.ones(2)
-    else:
-        raise ValueError(f"no behavioural netlist for {type(model).__name__}")
-
-    deck.ic(dict(zip(nodes, y0 * scale / node_scale, strict=True)))
-    C_typ = float(np.max(values["C"]))
+    for element in top.elements:
+        deck.element(element.name, element.nodes, model=element.subcircuit, params=element.params)
+    deck.ic(dict(zip(top.state_nodes, y0 * scale / node_scale, strict=True)))
+    # Charge tolerance: a fraction of one model unit of charge (current unit × time unit).
     deck.options(
         reltol=rtol,
         abstol=rtol * 1e-2 * I_unit,
         vntol=rtol * 1e-2 * V_unit,
-        chgtol=rtol * 1e-2 * C_typ * V_unit,
+        chgtol=rtol * 1e-2 * I_unit * float(model.time_unit),
     )
     deck.tran(t_stop / n_points, t_stop, t_stop / n_points)
-    deck.write("tran", [f"v({n})" for n in nodes])
-    return BehaviouralNetlist(deck, nodes, node_scale)
-
-
-def _fhnrs_top_level(deck: Deck, model: FHNRS, values: dict) -> tuple[tuple[str, ...], np.ndarray]:
-    names = [spice_name(n, what="element name") for n in model.element_names]
-    lowered = [n.lower() for n in names]
-    if len(set(lowered)) != len(lowered):
-        raise ValueError(f"element names must differ in more than case for ngspice, got {names}")
-    kappa, U_t, C = values["kappa"], values["U_t"], values["C"]
-    I_unit = float(model.current_unit)
-    deck.element(
-        "Xmembrane",
-        ("v",),
-        model="fhnrs_membrane",
-        params=dict(
-            C=C,
-            I_passive=values["I_passive"],
-            E_rev=values["E_rev"],
-            I_app=values["I_app"],
-            kappa=kappa,
-            U_t=U_t,
-        ),
-    )
-    nodes = ["v"]
-    for k, (el, inst) in enumerate(zip(names, model.instantaneous, strict=True)):
-        node_in = "v"
-        if not inst:
-            node_in = f"v_{el}"
-            nodes.append(node_in)
-            deck.element(
-                f"Xfilter_{el}",
-                ("v", node_in),
-                model="fhnrs_filter",
-                params=dict(tau=values["tau"][k], C_filter=C),
-            )
-        deck.element(
-            f"Xel_{el}",
-            ("v", node_in),
-            model="fhnrs_element",
-            params=dict(
-                I_B=values["I_B"][k],
-                sgn_x=values["sign"][k],
-                V_offset=values["V_offset"][k],
-                kappa=kappa,
-                U_t=U_t,
-            ),
-        )
-    deck.element(
-        "Xsynapse",
-        ("v", "isyn"),
-        model="fhnrs_synapse",
-        params=dict(tau_syn=values["tau_syn"], I_unit=I_unit, C_syn=C),
-    )
-    nodes.append("isyn")
-    node_scale = np.ones(len(nodes))
-    node_scale[-1] = I_unit
-    return tuple(nodes), node_scale
+    deck.write("tran", [f"v({n})" for n in top.state_nodes])
+    return BehaviouralNetlist(deck, top.state_nodes, node_scale)
 
 
 def simulate_behavioural(

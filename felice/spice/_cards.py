@@ -2,7 +2,8 @@
 
 A behavioural card has a `model` key (a name of `felice.MODELS`) and a
 `[circuit]` table whose keys are the arguments of that model's `from_circuit`
-(numbers or lists of numbers in SI units; FHNRS also takes `element_names`).
+(numbers or lists of numbers in SI units, or lists of names such as FHNRS's
+`element_names`), each commented with its unit from the model's `circuit_units`.
 `circuits/<model>/card.toml` holds the defaults.
 """
 
@@ -16,38 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from felice._io import atomic_write
-from felice.neuron_models import MODELS, AbstractNeuron
+from felice.neuron_models import MODELS, AbstractCircuit, model_class, require
 from felice.spice._netlist import spice_name, spice_number
-
-# Keys of to_circuit() that describe the unit system, not the circuit.
-_UNIT_KEYS = ("time_unit", "voltage_unit", "current_unit")
-# Card entries that are names rather than numbers.
-_NAME_KEYS = ("element_names",)
-# FHNRS entries with one value per element (a trailing axis).
-_ELEMENT_KEYS = ("I_B", "sign", "tau", "V_offset")
-_UNITS = {
-    "C": "F",
-    "I_passive": "A",
-    "I_B": "A",
-    "sign": "+1 or -1",
-    "tau": "s",
-    "V_offset": "V",
-    "E_rev": "V",
-    "I_app": "A",
-    "tau_syn": "s",
-    "V_th": "V",
-    "kappa": "",
-    "U_t": "V",
-    "I_bias": "A",
-    "I_n0": "A",
-    "gamma": "1/V",
-    "rho": "1/V",
-    "sigma": "",
-    "atol": "",
-    "rtol": "",
-    "w_u": "V",
-    "w_v": "V",
-}
 
 
 def read_toml(path: str | os.PathLike) -> dict[str, Any]:
@@ -87,17 +58,20 @@ def load_card(path: str | os.PathLike) -> tuple[str, dict[str, Any]]:
 
     Returns:
         `(model_name, circuit)` where `circuit` maps each `from_circuit` argument
-        to a float64 array (or a tuple of names for `element_names`).
+        to a float64 array, or a tuple of names for a list of strings.
 
     Raises:
         ValueError: for an unknown model, unknown keys, or values that are not
-            finite numbers (names: letters, digits, underscores).
+            finite numbers or lists of names (letters, digits, underscores).
     """
     data = read_toml(path)
     name = data.get("model")
-    if not isinstance(name, str) or name.lower() not in MODELS:
-        raise ValueError(f"{path}: model must be one of {', '.join(MODELS)}, got {name!r}")
-    cls = MODELS[name.lower()]
+    if not isinstance(name, str):
+        raise ValueError(f"{path}: model must be the name of a registered model, got {name!r}")
+    try:
+        cls = model_class(name)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
     circuit = dict(data.get("circuit", {}))
     allowed = set(inspect.signature(cls.from_circuit).parameters) - {"dtype"}
     unknown = sorted(set(circuit) - allowed)
@@ -106,47 +80,48 @@ def load_card(path: str | os.PathLike) -> tuple[str, dict[str, Any]]:
             f"{path}: unknown keys {unknown} for {cls.__name__}; allowed: {sorted(allowed)}"
         )
     names = {}
-    for key in _NAME_KEYS:
-        if key in circuit:
-            value = circuit.pop(key)
-            if not isinstance(value, list):
-                raise ValueError(f"{path}: {key} must be a list of names, got {value!r}")
-            names[key] = tuple(spice_name(v, what=f"{key} entry") for v in value)
-    return name.lower(), {**check_numbers(circuit, where=f"{Path(path).name}[circuit]"), **names}
+    for key, value in list(circuit.items()):
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            names[key] = tuple(spice_name(v, what=f"{key} entry") for v in circuit.pop(key))
+    return cls.name, {**check_numbers(circuit, where=f"{Path(path).name}[circuit]"), **names}
 
 
-def model_from_card(path: str | os.PathLike, *, dtype: Any = jnp.float64) -> AbstractNeuron:
+def model_from_card(path: str | os.PathLike, *, dtype: Any = jnp.float64) -> AbstractCircuit:
     """The model described by the card at `path` (via `from_circuit`)."""
     name, circuit = load_card(path)
-    return MODELS[name].from_circuit(**circuit, dtype=dtype)
+    return model_class(name).from_circuit(**circuit, dtype=dtype)
 
 
-def card_values(model: AbstractNeuron) -> dict[str, Any]:
-    """A model's circuit values (SI) as plain floats/lists, ready to write as a card.
+def card_values(model: AbstractCircuit) -> dict[str, Any]:
+    """A circuit's values of one neuron (SI) as plain floats, lists and lists of names,
+    ready to write as a card (see `AbstractCircuit.circuit_values`).
 
     Raises:
+        TypeError: for a model without the `AbstractCircuit` capability.
         ValueError: if the model has per-neuron parameters (a card is one neuron).
     """
-    n = model.population_size()
-    if n not in (None, 1):
-        raise ValueError(f"the model has {n} neurons; a card (and a netlist) describes one neuron")
-    out: dict[str, Any] = {}
-    for key, value in model.to_circuit().items():
-        if key in _UNIT_KEYS:
-            continue
-        array = np.asarray(value, dtype=np.float64)
-        if array.ndim > (1 if key in _ELEMENT_KEYS else 0):
-            array = array[0]  # the single neuron of a population of one
-        out[key] = array.tolist()
-    if hasattr(model, "element_names"):
-        out["element_names"] = list(model.element_names)
-    return out
+    require(model, AbstractCircuit, "felice.spice.card_values")
+    return {
+        key: list(value) if isinstance(value, tuple) else value.tolist()
+        for key, value in model.circuit_values().items()
+    }
 
 
-def write_card(model: AbstractNeuron, path: str | os.PathLike) -> Path:
-    """Write `model`'s hardware card (TOML, SI units) to `path` atomically; returns the path."""
+def write_card(model: AbstractCircuit, path: str | os.PathLike) -> Path:
+    """Write `model`'s hardware card (TOML, SI units) to `path` atomically; returns the path.
+
+    Raises:
+        TypeError: for a model without the `AbstractCircuit` capability.
+        ValueError: for an unregistered model (a card names its model), several neurons,
+            or names and numbers that a card cannot hold.
+    """
     values = card_values(model)
-    name = next(k for k, cls in MODELS.items() if type(model) is cls)
+    name = type(model).name
+    if MODELS.get(name) is not type(model):
+        raise ValueError(
+            f"{type(model).__name__} is not the registered model {name!r}; register it "
+            "(felice.neuron_models.register) so that its card can be read back"
+        )
     lines = [
         f"# {type(model).__name__} hardware parameter card (SI units), written by felice.",
         f'model = "{name}"',
@@ -154,12 +129,20 @@ def write_card(model: AbstractNeuron, path: str | os.PathLike) -> Path:
         "[circuit]",
     ]
     for key, value in values.items():
-        if key in _NAME_KEYS:
+        spice_name(key, what="card key")
+        if isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
             text = "[" + ", ".join(f'"{spice_name(v, what=key)}"' for v in value) + "]"
         elif isinstance(value, list):
-            text = "[" + ", ".join(spice_number(v, name=key) for v in value) + "]"
+            text = "[" + ", ".join(_number(v, key) for v in value) + "]"
         else:
-            text = spice_number(value, name=key)
-        unit = _UNITS.get(key, "")
+            text = _number(value, key)
+        unit = model.circuit_units.get(key, "")
         lines.append(f"{key} = {text}" + (f"  # {unit}" if unit else ""))
     return atomic_write(path, "\n".join(lines) + "\n")
+
+
+def _number(value: Any, key: str) -> str:
+    """A number of a card; nested lists (more than one core axis) are refused."""
+    if isinstance(value, list):
+        raise ValueError(f"{key}: a card holds numbers or lists of numbers, got {value!r}")
+    return spice_number(value, name=key)

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from felice._io import atomic_write
-from felice.neuron_models import MODELS
+from felice.neuron_models import MODELS, AbstractSpiceCircuit
 
 
 def run_spice_command(
@@ -24,8 +24,9 @@ def run_spice_command(
     ngspice and missing files are printed to stderr (exit status 1).
 
     Raises:
-        ValueError: for an unknown model, a transistor level other than fhnrs's, or
-            a bad card (`felice.cli.main` prints it as a usage error, exit status 2).
+        ValueError: for an unknown model, a behavioural level of a model without a
+            netlist, a transistor level other than fhnrs's, or a bad card
+            (`felice.cli.main` prints it as a usage error, exit status 2).
     """
     import jax
 
@@ -35,6 +36,11 @@ def run_spice_command(
     name = model.lower()
     if name not in MODELS:
         raise ValueError(f"unknown model {model!r}; available: {', '.join(MODELS)}")
+    if level == "behavioural" and not issubclass(MODELS[name], AbstractSpiceCircuit):
+        raise ValueError(
+            f"{MODELS[name].__name__} has no behavioural netlist "
+            "(it is not an AbstractSpiceCircuit)"
+        )
     if level == "transistor" and name != "fhnrs":
         raise ValueError(f"the transistor-level circuit exists for fhnrs only, not {model!r}")
     try:

@@ -19,6 +19,7 @@ def behavioural_summary(name: str, c: BehaviouralComparison) -> dict:
         duration_s=float(c.t[-1]),
         max_relative_error={k: float(v) for k, v in zip(c.state_names, c.rel_error, strict=True)},
         events_s=[float(e) for e in c.events],
+        spice_events_s=[float(e) for e in c.spice_events],
     )
 
 
@@ -124,28 +125,23 @@ def write_json(data: dict, path: str | Path) -> Path:
 
 
 def plot_behavioural(name: str, c: BehaviouralComparison, path: str | Path) -> Path:
-    """Figure: each node's trajectory in ngspice and felice, and their difference."""
+    """Figure: each state column's trajectory in ngspice and felice over its peak, and their
+    difference (columns that are 0 throughout are left out)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    voltages = [k for k, s in enumerate(c.state_names) if not s.startswith("I_")]
+    # Every column that moves, over its own peak: voltages and currents on one axis.
+    peaks = np.max(np.abs(c.felice), axis=0)
+    shown = [k for k in range(len(c.state_names)) if peaks[k] > 0]
     fig, (ax, err) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True, layout="constrained")
     t_ms = c.t * 1e3
-    for k in voltages:
-        (line,) = ax.plot(
-            t_ms, c.felice[:, k] * 1e3, lw=2.5, alpha=0.5, label=f"{c.state_names[k]} felice"
-        )
-        ax.plot(
-            t_ms,
-            c.spice[:, k] * 1e3,
-            "--",
-            c=line.get_color(),
-            lw=1,
-            label=f"{c.state_names[k]} ngspice",
-        )
-        peak = np.max(np.abs(c.felice[:, k]))
+    for k in shown:
+        peak = peaks[k]
+        label = f"{c.state_names[k]} (peak {peak:.3g})"
+        (line,) = ax.plot(t_ms, c.felice[:, k] / peak, lw=2.5, alpha=0.5, label=f"{label} felice")
+        ax.plot(t_ms, c.spice[:, k] / peak, "--", c=line.get_color(), lw=1, label="ngspice")
         err.plot(
             t_ms,
             (c.spice[:, k] - c.felice[:, k]) / peak,
@@ -157,7 +153,8 @@ def plot_behavioural(name: str, c: BehaviouralComparison, path: str | Path) -> P
         ax.axvline(
             c.events[0] * 1e3, c="gray", ls=":", lw=1, label="first spike condition (felice)"
         )
-    ax.set(ylabel="node voltage (mV)", title=f"{name}: behavioural netlist (ngspice) vs felice")
+    ax.set(ylabel="state / its peak (SI: V, A)",
+           title=f"{name}: behavioural netlist (ngspice) vs felice")
     ax.legend(fontsize=8, ncol=2)
     err.set(xlabel="time (ms)", ylabel="error / peak")
     err.legend(fontsize=8)

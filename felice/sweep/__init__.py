@@ -2,7 +2,7 @@
 
 from felice.sweep._builtins import fi_curve, fixpoint_curve, mismatch_robustness, regime_map
 from felice.sweep._command import (
-    add_parser,
+    METRICS,
     parse_axis,
     parse_grid,
     parse_metrics,
@@ -23,6 +23,7 @@ from felice.sweep._store import ChunkStore, config_hash
 from felice.sweep._table import SweepTable
 
 __all__ = [
+    "METRICS",
     "ChunkStore",
     "Regime",
     "RegimeFromIV",
@@ -30,7 +31,6 @@ __all__ = [
     "SpikeCount",
     "SpikeRate",
     "SweepTable",
-    "add_parser",
     "auto_chunk_size",
     "check_points",
     "check_points_axes",

@@ -1,4 +1,8 @@
-"""`felice sweep`: a grid sweep given on the command line, written as CSV (and a figure)."""
+"""`felice sweep`: a grid sweep given on the command line, written as CSV (and a figure).
+
+The runner of the command and the parsers of its values; the arguments themselves are
+declared in `felice.cli`.
+"""
 
 import argparse
 import math
@@ -10,6 +14,8 @@ from felice._io import atomic_savefig
 from felice._validation import check_positive
 
 METRICS = ("rate", "count", "regime", "regime-spikes", "regime-iv")
+"""The metrics of `felice sweep --metrics`: spike rate and count in the counting window,
+the regime (by the model's `spike_kind`), the regime from spikes or from the I–V curves."""
 _REGIMES = ("regime", "regime-spikes", "regime-iv")
 
 
@@ -90,28 +96,6 @@ def _check_parent(flag: str, path: str) -> None:
         raise ValueError(f"{flag}: the folder {str(parent)!r} of {path!r} does not exist")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Register the `sweep` subcommand."""
-    p = sub.add_parser("sweep", help="sweep model parameters on a grid, write a CSV table")
-    p.add_argument("--model", default="fhnrs", help="fhnrs, wererabbit or boomerang")
-    p.add_argument("--grid", action="append", required=True, metavar="NAME=START:STOP:N",
-                   help="a swept parameter (repeat for a grid); e.g. I_app=-1.2:1.2:25, a[1]=1,2")
-    p.add_argument("--t1", type=float, default=1000.0, help="simulation length (model units)")
-    p.add_argument("--t-start", type=float, default=200.0,
-                   help="start of the counting window (model units)")
-    p.add_argument("--metrics", default="rate,count,regime",
-                   help=f"any of {','.join(METRICS)}; regime-spikes classifies the simulated "
-                        "spikes, regime-iv the I-V curves and equilibria (no simulation); "
-                        "regime is regime-iv for wererabbit and boomerang (bistable: their "
-                        "spikes alone read as rest), regime-spikes for fhnrs")
-    p.add_argument("--max-spikes", type=int, default=128)
-    p.add_argument("--chunk-size", type=int, default=None)
-    p.add_argument("--folder", default=None, help="results folder: resume an interrupted sweep")
-    p.add_argument("--overwrite", action="store_true", help="start over in a foreign --folder")
-    p.add_argument("--out", default="sweep.csv", help="CSV table path")
-    p.add_argument("--plot", default=None, help="figure path (f–I curve or regime map)")
-
-
 def _check_arguments(args: argparse.Namespace) -> None:
     """Every argument of `felice sweep` checked before anything is solved."""
     check_positive("--t1", args.t1)
@@ -145,7 +129,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
-    from felice.neuron_models import AbstractBistableCircuit, get_model
+    from felice.neuron_models import get_model
     from felice.sweep import RegimeFromIV, RegimeFromSpikes, SpikeCount, SpikeRate, grid, sweep
     from felice.sweep._plot import plot_fi_curve, plot_heatmap, plot_regime_map
 
@@ -158,7 +142,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         raise ValueError(f"--model: {err}") from None
     make = {"rate": SpikeRate(args.t_start), "count": SpikeCount(args.t_start),
             "regime-spikes": RegimeFromSpikes(args.t_start), "regime-iv": RegimeFromIV()}
-    make["regime"] = make["regime-iv" if isinstance(model, AbstractBistableCircuit) else "regime-spikes"]
+    # The model says what its spikes are: fixpoint spikes alone read as rest.
+    make["regime"] = make["regime-iv" if model.spike_kind == "fixpoint" else "regime-spikes"]
     metrics = {m: make[m] for m in names}
     # Only I-V metrics: nothing to simulate.
     simulate = any(not isinstance(f, RegimeFromIV) for f in metrics.values())

@@ -131,8 +131,6 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
     }
     # Network neurons rest (I_dc = 0) and need their synaptic input to fire.
     network_defaults: ClassVar[dict[str, Any]] = dict(I_dc=0.0)
-    # DPI synapses into the DPI membrane: the standard analog neuromorphic network.
-    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="dpi")
     # The DC input 0-10 pA: below the rheobase, so no neuron fires without input.
     trainable_bias: ClassVar[dict[str, tuple[float, float]]] = {"I_dc": (0.0, 1.0)}
     # Not yet tuned for Yin-Yang: trials of 5 time constants (18 ms) with a 2-unit code

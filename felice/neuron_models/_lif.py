@@ -111,8 +111,6 @@ class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
     # Excitable network neurons: at rest (I_app = 0) with a threshold 4 U_t = 100 mV above
     # it, so a few input kicks make a spike; a short refractory period (0.25 ms).
     network_defaults: ClassVar[dict[str, Any]] = dict(V_th=4.0, t_refr=1.0)
-    # Spikes arrive through a (linear) exponential current synapse into the membrane.
-    network_synapse: ClassVar[dict[str, Any] | None] = dict(kind="exponential")
     # The leak bias 25 pA-400 pA (at I_unit = 100 pA): always positive, and with I_app = 0
     # the neuron never fires without input.
     trainable_bias: ClassVar[dict[str, tuple[float, float]]] = {"I_leak": (0.25, 4.0)}

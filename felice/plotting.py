@@ -110,7 +110,7 @@ def plot_iv(
         for i, (lo, hi) in enumerate(negative_conductance(curves, shade)):
             ax.axvspan(lo * v_scale, hi * v_scale, color="0.85", zorder=0,
                        label=f"{shade}: dI/dV < 0" if i == 0 else None)
-    eq = find_equilibria(model, I_applied=I_app) if equilibria is None else equilibria
+    eq = find_equilibria(model, I_app=I_app) if equilibria is None else equilibria
     _mark_equilibria(ax, model, eq, V[0], V[-1], v_scale, i_scale)
     # Exponential branches (bistable circuits) would squash everything else: clip to the bulk.
     shown = np.concatenate([np.asarray(curves.branch_I[curves.index(n)]).ravel() for n in names])
@@ -219,7 +219,7 @@ def plot_phase(
             ax.plot(ys[:, k, i], ys[:, k, j], color="k", lw=0.9,
                     label="trajectory" if k == 0 else None)
             ax.plot(ys[0, k, i], ys[0, k, j], "k.", ms=5)
-    eq = find_equilibria(model, I_applied=I_app)
+    eq = find_equilibria(model, I_app=I_app)
     for k, label in enumerate(eq.labels):
         y = np.asarray(eq.states[k])
         if not (x_range[0] <= y[i] <= x_range[1] and y_range[0] <= y[j] <= y_range[1]):

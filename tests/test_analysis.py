@@ -174,7 +174,7 @@ def test_bistable_equilibria_are_the_end_states_of_long_simulations(cls, n_saddl
 
 def test_fhnrs_equilibrium_stability_matches_the_analytic_jacobian():
     I_app = np.array([-1.2, -0.5, 0.0, 0.5, 0.95])
-    eq = equilibria(FHNRS(dtype=F64), I_applied=I_app)
+    eq = equilibria(FHNRS(dtype=F64), I_app=I_app)
     assert np.all(np.asarray(eq.count) == 1)
     np.testing.assert_allclose(eq.states[:, 0, 0], I_app, atol=1e-12)
     for k, V in enumerate(I_app):
@@ -364,8 +364,8 @@ def test_bad_input_is_rejected():
         iv_curves(model, V_GRID[:5])["ultraslow"]
     with pytest.raises(ValueError, match="n_grid"):
         equilibria(model, n_grid=1)
-    with pytest.raises(ValueError, match="I_applied"):
-        equilibria(FHNRS(I_app=jnp.zeros(3), dtype=F64), I_applied=jnp.zeros(2))
+    with pytest.raises(ValueError, match="I_app"):
+        equilibria(FHNRS(I_app=jnp.zeros(3), dtype=F64), I_app=jnp.zeros(2))
     with pytest.raises(ValueError, match="dims"):
         vector_field(model, V_GRID[:5], V_GRID[:5], dims=("V", "V"))
     with pytest.raises(ValueError, match="timescale classes"):

@@ -295,7 +295,7 @@ def test_voltage_clamp_gives_iv_curves_and_equilibria(name, model):
         with pytest.raises(TypeError, match="AbstractVoltageClamp"):
             iv_curves(model, jnp.linspace(0.0, 1.0, 5))
         return
-    eq = equilibria(model, I_applied=0.0)
+    eq = equilibria(model, I_app=0.0)
     count = int(eq.count)
     assert count >= 1
     states = eq.states[:count]

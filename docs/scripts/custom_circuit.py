@@ -194,9 +194,9 @@ class MorrisLecar(AbstractCircuit, AbstractVoltageClamp):
     input_states = property(lambda self: (), doc="No input columns.")
     clamp_timescales = property(lambda self: (("slow",), (0,)), doc="w is slow.")
 
-    def clamp_range(self, I_applied=None):
+    def clamp_range(self, I_app=None):
         """E_L + (I − a_K)/g_L − 1 … E_L + (I + a_Na)/g_L + 1: holds every equilibrium."""
-        I = self.I_app if I_applied is None else jnp.asarray(I_applied, self.dtype)
+        I = self.I_app if I_app is None else jnp.asarray(I_app, self.dtype)
         return (self.E_L + (I - self.a_K) / self.g_L - 1.0,
                 self.E_L + (I + self.a_Na) / self.g_L + 1.0)
 
@@ -215,9 +215,9 @@ class MorrisLecar(AbstractCircuit, AbstractVoltageClamp):
         """w at its steady state: the residual is linear in w."""
         return _sigma(jnp.asarray(V, self.dtype) - self.V_w)[None, None]
 
-    def clamp_args(self, I_applied):
-        """I_ext = I_applied − I_app."""
-        return {"I_ext": jnp.asarray(I_applied, self.dtype) - self.I_app}
+    def clamp_args(self, I_app):
+        """I_ext = I_app − I_app."""
+        return {"I_ext": jnp.asarray(I_app, self.dtype) - self.I_app}
 
     def resting_state(self, n_neurons=None):
         """The equilibrium of lowest V (Newton over the clamp range by `felice.analysis`)."""

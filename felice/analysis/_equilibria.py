@@ -79,13 +79,13 @@ def jacobian_eigenvalues(
 
 
 def _one_neuron(
-    model: AbstractNeuron, V_range: Array | None, I_applied: Array | None, n_grid: int,
+    model: AbstractNeuron, V_range: Array | None, I_app: Array | None, n_grid: int,
     max_equilibria: int,
 ) -> tuple[Array, ...]:
     keep = dynamic_columns(model)
     dtype = model.dtype
-    V_lo, V_hi = model.clamp_range(I_applied) if V_range is None else V_range
-    args = None if I_applied is None else model.clamp_args(I_applied)
+    V_lo, V_hi = model.clamp_range(I_app) if V_range is None else V_range
+    args = None if I_app is None else model.clamp_args(I_app)
     zeros = jnp.zeros(model.n_state, dtype)
 
     def f(z: Array) -> Array:
@@ -109,15 +109,15 @@ def _one_neuron(
 
 
 @eqx.filter_jit
-def _equilibria(model, V_range, I_applied, n_grid, max_equilibria):
+def _equilibria(model, V_range, I_app, n_grid, max_equilibria):
     fn = lambda m, I: _one_neuron(m, V_range, I, n_grid, max_equilibria)  # noqa: E731
-    return eqx.filter_vmap(fn)(model, I_applied)
+    return eqx.filter_vmap(fn)(model, I_app)
 
 
 def equilibria(
     model: AbstractNeuron,
     *,
-    I_applied: Float[ArrayLike, "*neurons"] | Sequence[float] | None = None,
+    I_app: Float[ArrayLike, "*neurons"] | Sequence[float] | None = None,
     V_range: tuple[float, float] | None = None,
     n_grid: int = 32,
     max_equilibria: int = 8,
@@ -132,7 +132,7 @@ def equilibria(
 
     Args:
         model: a model with a voltage clamp (see `AbstractNeuron.clamp_timescales`).
-        I_applied: total applied current into the clamped node, model units, scalar or
+        I_app: total applied current into the clamped node, model units, scalar or
             one per neuron (FHNRS: replaces I_app; bistable circuits: a current into u).
             None: the model's own input.
         V_range: (low, high) clamp voltages searched, model units; default
@@ -144,7 +144,7 @@ def equilibria(
         `Equilibria` with a leading neuron axis if the model has per-neuron parameters.
 
     Raises:
-        ValueError: for n_grid < 2, max_equilibria < 1, a non-finite I_applied, or a
+        ValueError: for n_grid < 2, max_equilibria < 1, a non-finite I_app, or a
             V_range that is not two finite values with low < high.
     """
     if not isinstance(n_grid, int) or n_grid < 2:
@@ -152,7 +152,7 @@ def equilibria(
     if not isinstance(max_equilibria, int) or max_equilibria < 1:
         raise ValueError(f"max_equilibria must be an integer >= 1, got max_equilibria={max_equilibria!r}")
     require(model, AbstractVoltageClamp, "felice.analysis.equilibria")
-    n, pop, I = neuron_batch(model, I_applied)
+    n, pop, I = neuron_batch(model, I_app)
     if V_range is not None:
         _check_V_range(V_range)
         V_range = tuple(jnp.asarray(b, model.dtype) for b in V_range)
@@ -176,22 +176,22 @@ def _check_V_range(V_range: Any) -> None:
 
 def neuron_batch(
     model: AbstractNeuron,
-    I_applied: Float[ArrayLike, "*neurons"] | Sequence[float] | None,
-    name: str = "I_applied",
+    I_app: Float[ArrayLike, "*neurons"] | Sequence[float] | None,
+    name: str = "I_app",
 ) -> tuple[int | None, AbstractNeuron, Array | None]:
-    """(population size or None, the model with one parameter value per neuron, I_applied per neuron).
+    """(population size or None, the model with one parameter value per neuron, I_app per neuron).
 
     A model with shared parameters and a vector of applied currents becomes a
     population with one neuron per current.
 
     Raises:
-        ValueError: if I_applied (called `name` in the message) is not finite, or not a
+        ValueError: if I_app (called `name` in the message) is not finite, or not a
             scalar or one value per neuron.
     """
     n = model.population_size()
-    if I_applied is not None:
-        check_finite(name, I_applied)
-        I = jnp.asarray(I_applied, model.dtype)
+    if I_app is not None:
+        check_finite(name, I_app)
+        I = jnp.asarray(I_app, model.dtype)
         if I.ndim > 1 or (I.ndim == 1 and n is not None and I.shape[0] != n):
             raise ValueError(
                 f"{name} must be a scalar or one value per neuron ({n or 'any number'}), "

@@ -325,10 +325,10 @@ class AbstractVoltageClamp(AbstractNeuron):
 
     @abc.abstractmethod
     def clamp_range(
-        self, I_applied: Float[ArrayLike, "*neurons"] | None = None
+        self, I_app: Float[ArrayLike, "*neurons"] | None = None
     ) -> tuple[Float[Array, "*neurons"], Float[Array, "*neurons"]]:
         """Default interval of clamp voltages (model units) searched for curves and equilibria
-        at a total applied current I_applied (None: the model's own).
+        at a total applied current I_app (None: the model's own).
 
         Returns `(low, high)`, scalars for a single neuron (or per neuron, `(*neurons,)`).
         """
@@ -353,10 +353,10 @@ class AbstractVoltageClamp(AbstractNeuron):
         """Starting points of the root finder for the clamp variables at clamp voltage V."""
 
     @abc.abstractmethod
-    def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`args` of `dynamics` that make the total applied current into the clamped node I_applied.
+    def clamp_args(self, I_app: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
+        """`args` of `dynamics` that make the total applied current into the clamped node I_app.
 
-        `I_applied` is in model current units, a scalar or one value per neuron `(*neurons,)`.
+        `I_app` is in model current units, a scalar or one value per neuron `(*neurons,)`.
         """
 
     @abc.abstractmethod

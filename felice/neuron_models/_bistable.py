@@ -435,7 +435,7 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
         return ("slow",), (0,)
 
     def clamp_range(
-        self, I_applied: Float[ArrayLike, ""] | None = None
+        self, I_app: Float[ArrayLike, ""] | None = None
     ) -> tuple[Float[Array, ""], Float[Array, ""]]:
         """u ∈ [c − 7/β, c + 5/β] with c = `fixpoint_scale()` (V): holds every fixpoint.
 
@@ -469,12 +469,12 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
         lo, hi = (c + b / self.beta for b in self._STARTS_RANGE)
         return jnp.linspace(lo, hi, 31, dtype=self.dtype)[:, None]
 
-    def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`{"I_ext": (I_applied, 0)}`: the applied current flows into node u.
+    def clamp_args(self, I_app: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
+        """`{"I_ext": (I_app, 0)}`: the applied current flows into node u.
 
-        Units of I_bias; `I_applied` of shape `(*neurons,)` gives `I_ext` of shape `(*neurons, 2)`.
+        Units of I_bias; `I_app` of shape `(*neurons,)` gives `I_ext` of shape `(*neurons, 2)`.
         """
-        I = jnp.asarray(I_applied, self.dtype)
+        I = jnp.asarray(I_app, self.dtype)
         return {"I_ext": jnp.stack([I, jnp.zeros_like(I)], axis=-1)}
 
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons 2"]:

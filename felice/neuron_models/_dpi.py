@@ -501,11 +501,11 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
         return ("slow",), (0,)
 
     def clamp_range(
-        self, I_applied: Float[ArrayLike, "*neurons"] | None = None
+        self, I_app: Float[ArrayLike, "*neurons"] | None = None
     ) -> tuple[Float[Array, "*neurons"], Float[Array, "*neurons"]]:
         """(−5, ln(I_spk/I_0)) in units of U_t/κ: from I_mem = e^{−5}·I_0 up to the spike
-        threshold; scalars, or one value per neuron `(*neurons,)` like `I_applied`."""
-        I = self.I_dc if I_applied is None else jnp.asarray(I_applied, self.dtype)
+        threshold; scalars, or one value per neuron `(*neurons,)` like `I_app`."""
+        I = self.I_dc if I_app is None else jnp.asarray(I_app, self.dtype)
         return -5.0 + 0 * I, jnp.log(self.I_spk / self.I_0) + 0 * I
 
     def clamp_split(self, y: Float[Array, " n_state"]) -> tuple[Float[Array, ""], Float[Array, " 1"]]:
@@ -526,9 +526,9 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
         """I_ahp at the floor, shape `(1, 1)`: its residual is linear, one root."""
         return jnp.full((1, 1), self.I_0, self.dtype)
 
-    def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`{"I_ext": I_applied − I_dc}`, so that the DPI's total input is I_applied."""
-        return {"I_ext": jnp.asarray(I_applied, self.dtype) - self.I_dc}
+    def clamp_args(self, I_app: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
+        """`{"I_ext": I_app − I_dc}`, so that the DPI's total input is I_app."""
+        return {"I_ext": jnp.asarray(I_app, self.dtype) - self.I_dc}
 
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons 2"]:
         """The lowest equilibrium at I_dc (I_ahp = I_0), or I_mem = I_reset where the neuron

@@ -694,13 +694,13 @@ class FHNRS(AbstractSpiceCircuit, AbstractVoltageClamp):
         return names, ranks.pop()
 
     def clamp_range(
-        self, I_applied: Float[ArrayLike, "*neurons"] | None = None
+        self, I_app: Float[ArrayLike, "*neurons"] | None = None
     ) -> tuple[Float[Array, "*neurons"], Float[Array, "*neurons"]]:
         """E_rev + I/g ± (Σ|a_x|/g + 1) for applied current I (default I_app): holds every equilibrium.
 
-        Model voltage units; `(low, high)`, each of shape `(*neurons,)` like `I_applied`.
+        Model voltage units; `(low, high)`, each of shape `(*neurons,)` like `I_app`.
         """
-        I = self.I_app if I_applied is None else jnp.asarray(I_applied, self.dtype)
+        I = self.I_app if I_app is None else jnp.asarray(I_app, self.dtype)
         centre = self.E_rev + I / self.g
         span = jnp.sum(jnp.abs(self.a), axis=-1) / self.g + 1.0
         return centre - span, centre + span
@@ -724,12 +724,12 @@ class FHNRS(AbstractSpiceCircuit, AbstractVoltageClamp):
         """Every element at V: the steady state is unique (the residuals are linear)."""
         return jnp.full((1, len(self.instantaneous)), V, self.dtype)
 
-    def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`{"I_ext": I_applied − I_app}`, so that the total applied current is I_applied.
+    def clamp_args(self, I_app: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
+        """`{"I_ext": I_app − I_app}`, so that the total applied current is I_app.
 
-        Model current units; `I_applied` is a scalar or one value per neuron `(*neurons,)`.
+        Model current units; `I_app` is a scalar or one value per neuron `(*neurons,)`.
         """
-        return {"I_ext": jnp.asarray(I_applied, self.dtype) - self.I_app}
+        return {"I_ext": jnp.asarray(I_app, self.dtype) - self.I_app}
 
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons n_state"]:
         """`equilibrium(n_neurons)`."""

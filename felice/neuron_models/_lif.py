@@ -430,10 +430,10 @@ class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         return (), ()
 
     def clamp_range(
-        self, I_applied: Float[ArrayLike, "*neurons"] | None = None
+        self, I_app: Float[ArrayLike, "*neurons"] | None = None
     ) -> tuple[Float[Array, "*neurons"], Float[Array, "*neurons"]]:
         """(min(V_reset, 0) − 10, V_th): from far below rest to the threshold (units of U_t)."""
-        I = self.I_app if I_applied is None else jnp.asarray(I_applied, self.dtype)
+        I = self.I_app if I_app is None else jnp.asarray(I_app, self.dtype)
         low = jnp.minimum(self.V_reset, 0.0) - 10.0 + 0 * I
         return low, self.V_th + 0 * I
 
@@ -455,10 +455,10 @@ class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         """One (empty) start, shape `(1, 0)`."""
         return jnp.zeros((1, 0), self.dtype)
 
-    def clamp_args(self, I_applied: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
-        """`{"I_ext": I_applied − I_app}` (model current units), so that the total applied
-        current is I_applied."""
-        return {"I_ext": jnp.asarray(I_applied, self.dtype) - self.I_app}
+    def clamp_args(self, I_app: Float[ArrayLike, "*neurons"]) -> dict[str, Array]:
+        """`{"I_ext": I_app − I_app}` (model current units), so that the total applied
+        current is I_app."""
+        return {"I_ext": jnp.asarray(I_app, self.dtype) - self.I_app}
 
     def resting_state(self, n_neurons: int | None = None) -> Float[Array, "neurons 1"]:
         """V* = −ln(1 − I_app/I_leak) where the neuron rests (I_app < I_leak), V_reset where

@@ -194,6 +194,9 @@ def _row(cls: type[AbstractCircuit], axes) -> Readouts:
             print(f"  stable fixpoint ({side}): u = {format_si(u, 'V')}, v = {format_si(w, 'V')}")
         print(f"  input kicks at {', '.join(format_si(t * unit, 's') for t in _KICK_TIMES)}: "
               f"{spikes.size} fixpoint spikes at {', '.join(format_si(t, 's') for t in spikes)}\n")
+    elif clamp and int(eq.count) == 0:
+        print(f"  no equilibrium: the drive exceeds every resting current, so the neuron spikes "
+              f"({spikes.size} spikes)\n")
     elif clamp:
         V_star = float(model.clamp_split(eq.states[0])[0])
         print(f"  equilibrium   {model.state_names[0]}* = {V_star:.4g} (model units) = "

@@ -105,7 +105,8 @@ def plot_iv(
             several = np.asarray(curves.n_steady[k]) > 1
             multi = np.where(several, np.asarray(curves.branch_I[k, b]) * i_scale, np.nan)
             ax.plot(V, multi, ":", color=line.get_color())
-    shade = curves.names[1] if shade is None else shade
+    if shade is None:  # the fast curve; the only one for a clamp without variables
+        shade = curves.names[min(1, len(curves.names) - 1)]
     if shade:
         for i, (lo, hi) in enumerate(negative_conductance(curves, shade)):
             ax.axvspan(lo * v_scale, hi * v_scale, color="0.85", zorder=0,

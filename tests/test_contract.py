@@ -245,12 +245,12 @@ def test_pipeline_readouts_are_finite_in_si_units(excitable):
 
 def test_feedforward_network_simulates_in_both_engines(name):
     cfg = felice.MODELS[name].training_preset
-    dt, method = cfg.get("dt", 0.25), cfg.get("method", "heun")
+    dt, solver = cfg.get("dt", 0.25), cfg.get("solver", "heun")
     net = SpikingNetwork.feedforward(name, (2, 2, 1), key=jax.random.PRNGKey(0), dtype=F64,
                                      weight_mean=1.0, weight_std=0.5)
     n_steps = int(round(4.0 / dt))
     raster = jnp.zeros((n_steps, 2), F64).at[1].set(1.0)
-    trace = simulate_fixed(net, raster, dt=dt, spike_fn=FastSigmoid(), method=method)
+    trace = simulate_fixed(net, raster, dt=dt, spike_fn=FastSigmoid(), solver=solver)
     assert np.all(np.isfinite(trace.y_final)) and trace.spikes.shape == (n_steps, 3)
     w_in = net.w_in.effective
     train = SpikeTrain(jnp.full(w_in.size, dt), jnp.tile(jnp.arange(3), 2), w_in.reshape(-1))

@@ -84,7 +84,7 @@ def test_fixed_step_spike_time_matches_adaptive_reference():
     net = eqx.tree_at(lambda n: n.w_in.weight, net, jnp.full((1, 1), 3.0))
     dt, n = 0.01, 1500
     inputs = jnp.zeros((n, 1)).at[100, 0].set(1.0)
-    trace = simulate_fixed(net, inputs, dt=dt, spike_fn=FastSigmoid(), method="rk4")
+    trace = simulate_fixed(net, inputs, dt=dt, spike_fn=FastSigmoid(), solver="rk4")
     t_fixed = (np.flatnonzero(np.asarray(trace.spikes[:, 0]))[0] + 1) * dt
     # Reference: tight adaptive solve from the kicked state, crossing found on a fine grid.
     y_kick = net.input_spike(net.init_state(), net.input_weights(jnp.ones(1)))
@@ -113,15 +113,15 @@ def test_bistable_neuron_latches_at_its_fixpoint(model):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model, method", [
+@pytest.mark.parametrize("model, solver", [
     ("fhnrs", "heun"), ("wererabbit", "ros2"), ("boomerang", "heun"), ("boomerang", "ros2"),
 ])
-def test_loss_gradient_matches_central_differences(model, method):
+def test_loss_gradient_matches_central_differences(model, solver):
     """Smooth spikes (SmoothSigmoid), float64: autodiff equals central differences
     (the presets' readouts; the full gradient, armed state included)."""
     cfg = preset(model, hidden=(3,), t_max=4.0 if model == "fhnrs" else 1.6,
                  t_late=2.0 if model == "fhnrs" else 0.8,
-                 dt=0.25 if model == "fhnrs" else 0.04, method=method, detach_rearm=False)
+                 dt=0.25 if model == "fhnrs" else 0.04, solver=solver, detach_rearm=False)
     net = _net(model, sizes=(5, 3, 3), seed=1, weight_std=(3.0, 3.0), weight_mean=(1.0, 0.5))
     x = jnp.asarray([[0.2, 0.7, 0.8, 0.3], [0.9, 0.1, 0.1, 0.9]])
     labels = jnp.asarray([0, 2])
@@ -198,23 +198,23 @@ def test_mismatch_fhnrs_kappa_is_a_rescaling_of_the_voltage():
 
 def test_simulate_validates_arguments():
     net = _net("fhnrs")
-    with pytest.raises(ValueError, match="method"):
-        simulate_fixed(net, jnp.zeros((5, 3)), dt=0.1, spike_fn=FastSigmoid(), method="rk45")
+    with pytest.raises(ValueError, match="solver"):
+        simulate_fixed(net, jnp.zeros((5, 3)), dt=0.1, spike_fn=FastSigmoid(), solver="rk45")
     with pytest.raises(ValueError, match="inputs must have shape"):
         simulate_fixed(net, jnp.zeros((5, 2)), dt=0.1, spike_fn=FastSigmoid())
     with pytest.raises(ValueError, match="dt"):
         simulate_fixed(net, jnp.zeros((5, 3)), dt=0.0, spike_fn=FastSigmoid())
 
 
-@pytest.mark.parametrize("method", ["heun", "ros2"])
-def test_gradient_checkpointing_gives_the_same_gradient(method):
+@pytest.mark.parametrize("solver", ["heun", "ros2"])
+def test_gradient_checkpointing_gives_the_same_gradient(solver):
     net = _net("fhnrs")
     inputs = jnp.zeros((40, 3)).at[2].set(1.0)
 
     def f(w, ckpt):
         n = eqx.tree_at(lambda m: m.w_in.weight, net, w)
         tr = simulate_fixed(n, inputs, dt=0.25, spike_fn=FastSigmoid(), checkpoint=ckpt,
-                            method=method)
+                            solver=solver)
         return jnp.sum(tr.membrane.max(0))
 
     g1 = jax.grad(f)(net.w_in.weight, False)
@@ -241,9 +241,9 @@ _WR_KICKS = tuple(np.linspace(-20.0, 20.0, 8).tolist())
 _FHNRS_KICKS = (0.5, 1.5, 3.0)
 
 
-def _kick_trace(net, y0, dt, t1, method):
+def _kick_trace(net, y0, dt, t1, solver):
     inputs = jnp.zeros((int(round(t1 / dt)), 1)).at[0].set(1.0)
-    return _simulate_jit(net, inputs, dt=dt, spike_fn=FastSigmoid(), y0=y0, method=method)
+    return _simulate_jit(net, inputs, dt=dt, spike_fn=FastSigmoid(), y0=y0, solver=solver)
 
 
 def test_neuron_jacobian_is_the_block_diagonal_of_the_network_jacobian():
@@ -322,10 +322,10 @@ def test_bistable_network_engines_agree_at_a_converged_dt():
 
     ev_times, ev_counts = (np.asarray(a) for a in events(config.encoder.times(x)))
 
-    def mismatch(dt, method="ros2"):
+    def mismatch(dt, solver="ros2"):
         raster = config.encoder.raster(x, dt, int(round(config.t_max / dt)))
         run = jax.vmap(lambda r: simulate_fixed(net, r, dt=dt, spike_fn=lambda c: (c > 0) * 1.0,
-                                                y0=y0, method=method).spikes)
+                                                y0=y0, solver=solver).spikes)
         spikes = np.asarray(jax.jit(run)(raster))
         worst, counts_differ = 0.0, 0
         for k in range(len(x)):
@@ -360,7 +360,7 @@ def test_detach_rearm_keeps_the_forward_pass_and_removes_the_growing_gradient():
     norms = {}
     for detach in (False, True):
         for dt in (0.02, 0.005):
-            config = preset("boomerang", hidden=(8,), method="heun", dt=dt, detach_rearm=detach)
+            config = preset("boomerang", hidden=(8,), solver="heun", dt=dt, detach_rearm=detach)
             net = build_network(config)
             params, static = eqx.partition(net, trainable_filter(net, False))
             (loss, _), g = eqx.filter_value_and_grad(
@@ -456,7 +456,7 @@ def test_a_network_of_resetting_neurons_resets_in_both_engines():
     np.testing.assert_allclose(np.asarray(events.spike_times[0, :6]), expected, rtol=1e-6)
     dt = 1e-3
     trace = simulate_fixed(net, jnp.zeros((int(round(T / dt)), 1)), dt=dt,
-                           spike_fn=FastSigmoid(), y0=y0, method="heun")
+                           spike_fn=FastSigmoid(), y0=y0, solver="heun")
     np.testing.assert_array_equal(np.asarray(spike_count(trace.spikes)), counts)
     t_fixed = (np.flatnonzero(np.asarray(trace.spikes[:, 0])) + 1) * dt
     # each spike is detected up to one step late, and the next period starts there

@@ -161,7 +161,7 @@ def test_event_engine_evaluates_the_same_network(readout):
     from felice.training import build_network, evaluate_events, event_scores, forward, preset
 
     coarse = preset("fhnrs", hidden=(4,), readout=readout)
-    fine = preset("fhnrs", hidden=(4,), dt=0.05, method="rk4", readout=readout)
+    fine = preset("fhnrs", hidden=(4,), dt=0.05, solver="rk4", readout=readout)
     network = build_network(coarse)
     x, labels = yin_yang(8, 3)
     xb = jnp.asarray(x, jnp.float32)
@@ -183,7 +183,7 @@ def test_bistable_presets_give_finite_loss_and_gradients(model):
     from felice.training import train_step
 
     config = preset(model, hidden=(4,), batch_size=10)
-    assert config.method == "heun" and config.dt == 0.02
+    assert config.solver == "heun" and config.dt == 0.02
     state = init_state(config)
     x, labels = jnp.asarray(DATA["train"][0][:10]), jnp.asarray(DATA["train"][1][:10])
     before = np.asarray(state.network.w_in.weight)

@@ -31,7 +31,7 @@ from jaxtyping import Array, ArrayLike, Float
 from felice._validation import check_positive
 from felice.networks._network import SpikingNetwork
 
-_METHODS = ("euler", "heun", "rk4", "ros2")
+_SOLVERS = ("euler", "heun", "rk4", "ros2")
 
 _ROS2_GAMMA = 1.0 + 1.0 / 2.0**0.5
 
@@ -116,16 +116,16 @@ def _ros2_step(network: SpikingNetwork, t: Array, y: Array, dt: float, args: Any
 
 
 def _advance(
-    network: SpikingNetwork, t: Array, y: Array, dt: float, method: str, args: Any
+    network: SpikingNetwork, t: Array, y: Array, dt: float, solver: str, args: Any
 ) -> Array:
     def f(t, y):
         return network.dynamics(t, y, args)
 
-    if method == "ros2":
+    if solver == "ros2":
         return _ros2_step(network, t, y, dt, args)
-    if method == "euler":
+    if solver == "euler":
         return y + dt * f(t, y)
-    if method == "heun":
+    if solver == "heun":
         k1 = f(t, y)
         k2 = f(t + dt, y + dt * k1)
         return y + dt / 2 * (k1 + k2)
@@ -143,7 +143,7 @@ def simulate_fixed(
     dt: float,
     spike_fn: Callable[[Array], Array],
     y0: Float[ArrayLike, "neurons n_state"] | None = None,
-    method: str = "heun",
+    solver: str = "heun",
     checkpoint: bool = False,
     detach_rearm: bool = False,
 ) -> Trace:
@@ -159,7 +159,7 @@ def simulate_fixed(
             gradient checks.
         y0: initial state (default `network.init_state()`; pass it to reuse one
             rest state across a batch under `jax.vmap`).
-        method: "euler", "heun" (default), "rk4" (explicit, orders 1, 2, 4) or
+        solver: "euler", "heun" (default), "rk4" (explicit, orders 1, 2, 4) or
             "ros2" (linearly implicit Rosenbrock, order 2, L-stable; one Jacobian
             per neuron and two small linear solves per step; a Boomerang
             training step, gradient included, takes ≈ 6× as long as with Heun).
@@ -185,12 +185,12 @@ def simulate_fixed(
         A `Trace` with `n_steps` rows.
 
     Raises:
-        ValueError: for dt ≤ 0, an unknown method, or inputs of the wrong shape.
+        ValueError: for dt ≤ 0, an unknown solver, or inputs of the wrong shape.
         equinox.EquinoxRuntimeError: at run time, when a state becomes non-finite.
     """
     check_positive("dt", dt)
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got method={method!r}")
+    if solver not in _SOLVERS:
+        raise ValueError(f"solver must be one of {_SOLVERS}, got solver={solver!r}")
     inputs = jnp.asarray(inputs)
     if inputs.ndim != 2 or inputs.shape[1] != network.n_inputs:
         raise ValueError(
@@ -211,7 +211,7 @@ def simulate_fixed(
         t = k * dt
         args = {"refractory": left > 0} if resets else None
         y = network.input_spike(y, network.input_weights(counts))
-        y = _advance(network, t, y, dt, method, args)
+        y = _advance(network, t, y, dt, solver, args)
         c = network.spike_condition(t + dt, y, args)
         s = armed * spike_fn(c)
         keep = armed * (1 - s)

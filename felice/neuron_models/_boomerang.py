@@ -50,7 +50,7 @@ class Boomerang(AbstractBistableCircuit):
     # in on the saddle as sigma falls (u - v = 0.02 at 0.3), where the rest search fails.
     trainable_bias: ClassVar[dict[str, tuple[float, float]]] = {"sigma": (0.4, 0.9)}
     training_preset: ClassVar[dict[str, Any]] = dict(
-        dt=0.02, method="heun", t_max=8.0, t_late=3.0, readout="mean", readout_gain=100.0,
+        dt=0.02, solver="heun", t_max=8.0, t_late=3.0, readout="mean", readout_gain=100.0,
         condition_scale=0.05, weight_std=(8.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
         tau_syn=2.0, train_bias=False, detach_rearm=True, lr=1e-2,
     )

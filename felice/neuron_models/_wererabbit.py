@@ -47,7 +47,7 @@ class WereRabbit(AbstractBistableCircuit):
     # I_a = sigma·I_bias = 30-90 pA at I_bias = 100 pA, where the circuit stays bistable.
     trainable_bias: ClassVar[dict[str, tuple[float, float]]] = {"sigma": (0.3, 0.9)}
     training_preset: ClassVar[dict[str, Any]] = dict(
-        dt=0.02, method="heun", t_max=8.0, t_late=3.0, readout="mean", readout_gain=50.0,
+        dt=0.02, solver="heun", t_max=8.0, t_late=3.0, readout="mean", readout_gain=50.0,
         condition_scale=0.05, weight_std=(4.0, 4.0), weight_mean=(0.0, 0.0), w_max=20.0,
         tau_syn=2.0, train_bias=False, detach_rearm=True, lr=1e-2,
     )

@@ -57,7 +57,7 @@ class TrainConfig:
         lr, batch_size, epochs, seed: optimisation (Adam).
         lr_decay_steps: 0 for a constant learning rate, or the number of steps of a
             cosine decay from lr to lr/20 (`with_cosine_decay` sets it for a whole run).
-        method, grad_checkpoint: integrator of `simulate_fixed` ("euler", "heun",
+        solver, grad_checkpoint: integrator of `simulate_fixed` ("euler", "heun",
             "rk4" or "ros2") and `jax.checkpoint` of each step.
         detach_rearm: no gradient through the neurons' armed state (see `simulate_fixed`).
         train_bias: also train the per-neuron bias current (the model's `trainable_bias`).
@@ -87,7 +87,7 @@ class TrainConfig:
     batch_size: int = 50
     epochs: int = 20
     seed: int = 0
-    method: str = "heun"
+    solver: str = "heun"
     grad_checkpoint: bool = False
     detach_rearm: bool = False
     train_bias: bool = True
@@ -177,7 +177,7 @@ def preset(model: str, **overrides: Any) -> TrainConfig:
     dt = 0.02 and 84 % at 0.01 (random preset networks, 100 Yin-Yang samples), but
     only 16–20 % with ROS2 at dt = 0.1, whose damping swallows the ringing (networks
     trained there lost half their accuracy in the event engine). ROS2 stays available
-    for stiffer settings (`method="ros2"`). Their readout is the time-averaged u − v
+    for stiffer settings (`solver="ros2"`). Their readout is the time-averaged u − v
     ("mean": which latched state each output neuron spends the trial in), with gains
     for the small range of u − v (a few tenths of a model voltage unit); synapses
     decay with τ_syn = 2, slower than the ringing, so inputs move the neurons between

@@ -34,7 +34,7 @@ def forward(
 
     def one(inputs):
         return simulate_fixed(network, inputs, dt=config.dt, spike_fn=spike_fn, y0=y0,
-                              method=config.method, checkpoint=config.grad_checkpoint,
+                              solver=config.solver, checkpoint=config.grad_checkpoint,
                               detach_rearm=config.detach_rearm)
 
     trace = jax.vmap(one)(raster)

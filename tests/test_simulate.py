@@ -96,7 +96,7 @@ def _bistable_reference(model, y0, kicks, T):
     """scipy events with the documented latch: spike on g ↑ 0 when armed; re-arm on
     rearm_condition ↓ 0 or when a kick leaves g < 0."""
     field = _numpy_field(model)
-    atol, rtol, factor = (float(getattr(model, k)) for k in ("atol", "rtol", "rearm_factor"))
+    atol, rtol, factor = (float(getattr(model, k)) for k in ("spike_atol", "spike_rtol", "rearm_factor"))
     w = np.array([float(model.w_u), float(model.w_v)])
 
     def f(t, y):
@@ -191,7 +191,7 @@ def test_grad_of_fixpoint_arrival_time_matches_finite_differences():
     y0 = WereRabbit(dtype=F64).init_state(1)
 
     def arrival(sigma, w):
-        m = WereRabbit(sigma=sigma, atol=3e-3, dtype=F64)
+        m = WereRabbit(sigma=sigma, spike_atol=3e-3, dtype=F64)
         train = SpikeTrain([2.0], 0, w)
         return simulate(m, t1=120.0, y0=y0, inputs=train, dtmax=0.03, **TIGHT).spike_times[0, 0]
 

@@ -8,7 +8,7 @@ in units of I_bias and one model time unit is C/I_bias seconds, so that
 
 Fixpoint spike condition (evaluated per neuron, rms over its two state variables):
 
-    g(y) = atol + rtol·rms(y) − rms(f(y))
+    g(y) = spike_atol + spike_rtol·rms(y) − rms(f(y))
 
 A spike is an upward zero crossing of g: the trajectory arrives at a fixpoint.
 """
@@ -67,7 +67,7 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
         gamma: γ, the drain-voltage (Early) coefficient in 1/V.
         rho: ρ, steepness of the moon phase z = tanh(ρ·Δ) in 1/V (> 0).
         sigma: σ, sets the distance between the two fixpoints.
-        atol, rtol: tolerances of the fixpoint spike condition (> 0).
+        spike_atol, spike_rtol: tolerances of the fixpoint spike condition (> 0).
         rearm_factor: a neuron that has spiked re-arms once rms(f) exceeds this
             multiple of the tolerance (> 1; see `rearm_condition`).
         w_u, w_v: how far an input spike of weight 1 moves u and v, in V.
@@ -81,8 +81,8 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
     gamma: Float[Array, "*#neurons"]
     rho: Float[Array, "*#neurons"]
     sigma: Float[Array, "*#neurons"]
-    atol: Float[Array, "*#neurons"]
-    rtol: Float[Array, "*#neurons"]
+    spike_atol: Float[Array, "*#neurons"]
+    spike_rtol: Float[Array, "*#neurons"]
     rearm_factor: Float[Array, "*#neurons"]
     w_u: Float[Array, "*#neurons"]
     w_v: Float[Array, "*#neurons"]
@@ -94,7 +94,7 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
     unit_fields: ClassVar[tuple[str, ...]] = ("C", "I_bias", "U_t")
     circuit_units: ClassVar[dict[str, str]] = dict(
         C="F", I_bias="A", I_n0="A", kappa="", U_t="V", gamma="1/V", rho="1/V", sigma="",
-        atol="", rtol="", rearm_factor="", w_u="V", w_v="V", time_unit="s", voltage_unit="V",
+        spike_atol="", spike_rtol="", rearm_factor="", w_u="V", w_v="V", time_unit="s", voltage_unit="V",
         current_unit="A",
     )
     presets: ClassVar[dict[str, dict[str, Any]]] = {"default": {}}
@@ -109,8 +109,8 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
         gamma: Float[ArrayLike, "*#neurons"] | None = None,
         rho: Float[ArrayLike, "*#neurons"] | None = None,
         sigma: Float[ArrayLike, "*#neurons"] | None = None,
-        atol: Float[ArrayLike, "*#neurons"] | None = None,
-        rtol: Float[ArrayLike, "*#neurons"] | None = None,
+        spike_atol: Float[ArrayLike, "*#neurons"] | None = None,
+        spike_rtol: Float[ArrayLike, "*#neurons"] | None = None,
         rearm_factor: Float[ArrayLike, "*#neurons"] = 50.0,
         w_u: Float[ArrayLike, "*#neurons"] = 0.5,
         w_v: Float[ArrayLike, "*#neurons"] = -0.5,
@@ -127,12 +127,12 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
                 or a dtype that is not floating.
         """
         check_float_dtype(dtype)
-        given = dict(alpha=alpha, beta=beta, gamma=gamma, rho=rho, sigma=sigma, atol=atol, rtol=rtol)
+        given = dict(alpha=alpha, beta=beta, gamma=gamma, rho=rho, sigma=sigma, spike_atol=spike_atol, spike_rtol=spike_rtol)
         values = {k: self._defaults[k] if v is None else v for k, v in given.items()}
         values.update(rearm_factor=rearm_factor, w_u=w_u, w_v=w_v)
         for name, value in values.items():
             check_finite(name, value)
-        for name in ("alpha", "beta", "rho", "atol", "rtol"):
+        for name in ("alpha", "beta", "rho", "spike_atol", "spike_rtol"):
             check_positive(name, values[name])
         check_interval("rearm_factor", rearm_factor, 1.0, np.inf)
         check_positive("C", C)
@@ -158,8 +158,8 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
         gamma: Float[ArrayLike, "*#neurons"] | None = None,
         rho: Float[ArrayLike, "*#neurons"] | None = None,
         sigma: Float[ArrayLike, "*#neurons"] | None = None,
-        atol: Float[ArrayLike, "*#neurons"] | None = None,
-        rtol: Float[ArrayLike, "*#neurons"] | None = None,
+        spike_atol: Float[ArrayLike, "*#neurons"] | None = None,
+        spike_rtol: Float[ArrayLike, "*#neurons"] | None = None,
         rearm_factor: Float[ArrayLike, "*#neurons"] = 50.0,
         w_u: Float[ArrayLike, "*#neurons"] = 0.5,
         w_v: Float[ArrayLike, "*#neurons"] = -0.5,
@@ -173,7 +173,7 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
             I_n0: specific current of the exponential nFETs in A.
             kappa: subthreshold slope factor κ in (0, 1].
             U_t: thermal voltage in V (`felice.hardware.thermal_voltage(T)`).
-            gamma, rho: in 1/V; sigma, atol, rtol dimensionless; None: model default.
+            gamma, rho: in 1/V; sigma, spike_atol, spike_rtol dimensionless; None: model default.
             rearm_factor: re-arming hysteresis of the fixpoint spikes (> 1).
             w_u, w_v: input kick per unit weight in V.
             dtype: floating dtype of the parameters.
@@ -199,8 +199,8 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
             gamma=gamma,
             rho=rho,
             sigma=sigma,
-            atol=atol,
-            rtol=rtol,
+            spike_atol=spike_atol,
+            spike_rtol=spike_rtol,
             rearm_factor=rearm_factor,
             w_u=w_u,
             w_v=w_v,
@@ -248,8 +248,8 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
             gamma=self.gamma,
             rho=self.rho,
             sigma=self.sigma,
-            atol=self.atol,
-            rtol=self.rtol,
+            spike_atol=self.spike_atol,
+            spike_rtol=self.spike_rtol,
             rearm_factor=self.rearm_factor,
             w_u=self.w_u,
             w_v=self.w_v,
@@ -326,14 +326,14 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
     def spike_condition(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, " neurons"]:
-        """g(y) = atol + rtol·rms(y) − rms(f(y)) per neuron: positive near a fixpoint."""
+        """g(y) = spike_atol + spike_rtol·rms(y) − rms(f(y)) per neuron: positive near a fixpoint."""
         f = self.dynamics(t, y, args)
-        return self.atol + self.rtol * _rms(y) - _rms(f)
+        return self.spike_atol + self.spike_rtol * _rms(y) - _rms(f)
 
     def rearm_condition(
         self, t: Float[ArrayLike, ""], y: Float[Array, "neurons 2"], args: Any = None
     ) -> Float[Array, " neurons"]:
-        """rearm_factor·(atol + rtol·rms(y)) − rms(f(y)): negative once a neuron has clearly left.
+        """rearm_factor·(spike_atol + spike_rtol·rms(y)) − rms(f(y)): negative once a neuron has clearly left.
 
         A hysteresis: while a trajectory spirals into a focus, rms(f) oscillates by the
         condition number of the Jacobian (about 7 for WereRabbit, 4 for Boomerang) and
@@ -341,7 +341,7 @@ class AbstractBistableCircuit(AbstractSpiceCircuit, AbstractVoltageClamp):
         by the spike condition alone (see `felice.simulate`).
         """
         f = self.dynamics(t, y, args)
-        return self.rearm_factor * (self.atol + self.rtol * _rms(y)) - _rms(f)
+        return self.rearm_factor * (self.spike_atol + self.spike_rtol * _rms(y)) - _rms(f)
 
     @property
     def input_shape(self) -> tuple[int, ...]:

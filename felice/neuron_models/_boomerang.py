@@ -26,7 +26,7 @@ class Boomerang(AbstractBistableCircuit):
     """Bistable circuit with fixpoint spikes (equations in the module docstring).
 
     Defaults: α = 0.0129, β = 15.6 /V, γ = 0.26 /V, ρ = 30 /V, σ = 0.6,
-    spike tolerances atol = 1e-6, rtol = 1e-4; hardware as for `WereRabbit`.
+    spike tolerances spike_atol = 1e-6, spike_rtol = 1e-4; hardware as for `WereRabbit`.
     See `AbstractBistableCircuit` for the attributes, state layout and spike condition.
 
     Example:
@@ -37,11 +37,11 @@ class Boomerang(AbstractBistableCircuit):
     name: ClassVar[str] = "boomerang"
     phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]]] = ((0.15, 0.4), (0.15, 0.4))
     # gamma = 2 /V damps the ringing around the fixpoints (decay rate 1.8 per time unit
-    # instead of 0.26) and atol = 0.02 lets a kicked neuron spike within a few time units.
-    # rearm_factor = 1.001: a network neuron re-arms once g < -1e-3·(atol + rtol·rms(y)),
+    # instead of 0.26) and spike_atol = 0.02 lets a kicked neuron spike within a few time units.
+    # rearm_factor = 1.001: a network neuron re-arms once g < -1e-3·(spike_atol + spike_rtol·rms(y)),
     # clearly negative: right after a fixpoint spike g is within rounding (~1e-7) of zero.
     network_defaults: ClassVar[dict[str, Any]] = dict(
-        gamma=2.0, atol=0.02, rtol=1e-4, rearm_factor=1.001
+        gamma=2.0, spike_atol=0.02, spike_rtol=1e-4, rearm_factor=1.001
     )
     # A saturating exponential synapse (I_max = 0.3·I_bias): a larger drive pushes a
     # node far above its fixpoint, too stiff for a fixed-step simulation.
@@ -56,7 +56,7 @@ class Boomerang(AbstractBistableCircuit):
     )
 
     _defaults: ClassVar[dict[str, float]] = dict(
-        alpha=0.0129, beta=15.6, gamma=0.26, rho=30.0, sigma=0.6, atol=1e-6, rtol=1e-4
+        alpha=0.0129, beta=15.6, gamma=0.26, rho=30.0, sigma=0.6, spike_atol=1e-6, spike_rtol=1e-4
     )
 
     def _branch_currents(self, u: Array, v: Array) -> dict[str, Array]:

@@ -23,7 +23,7 @@ class WereRabbit(AbstractBistableCircuit):
     """Bistable predator/prey circuit with fixpoint spikes (equations in the module docstring).
 
     Defaults: α = 0.0129, β = 15.6 /V, γ = 0.26 /V, ρ = 5 /V, σ = 0.6,
-    spike tolerances atol = rtol = 1e-3; hardware C = 0.1 pF, I_bias = 100 pA,
+    spike tolerances spike_atol = spike_rtol = 1e-3; hardware C = 0.1 pF, I_bias = 100 pA,
     U_t = 25 mV (κ = 0.39, I_n0 = 1.29 pA, 1 ms per model time unit).
     See `AbstractBistableCircuit` for the attributes, state layout and spike condition.
 
@@ -35,11 +35,11 @@ class WereRabbit(AbstractBistableCircuit):
     name: ClassVar[str] = "wererabbit"
     phase_window: ClassVar[tuple[tuple[float, float], tuple[float, float]]] = ((-0.1, 0.5), (-0.1, 0.5))
     # gamma = 2 /V damps the ringing around the fixpoints (decay rate 0.67 per time unit
-    # instead of 0.14) and atol = 0.02 lets a kicked neuron spike within a few time units.
-    # rearm_factor = 1.001: a network neuron re-arms once g < -1e-3·(atol + rtol·rms(y)),
+    # instead of 0.14) and spike_atol = 0.02 lets a kicked neuron spike within a few time units.
+    # rearm_factor = 1.001: a network neuron re-arms once g < -1e-3·(spike_atol + spike_rtol·rms(y)),
     # clearly negative: right after a fixpoint spike g is within rounding (~1e-7) of zero.
     network_defaults: ClassVar[dict[str, Any]] = dict(
-        gamma=2.0, atol=0.02, rtol=1e-3, rearm_factor=1.001
+        gamma=2.0, spike_atol=0.02, spike_rtol=1e-3, rearm_factor=1.001
     )
     # A saturating exponential synapse (I_max = 0.3·I_bias): a larger drive pushes a
     # node far above its fixpoint, too stiff for a fixed-step simulation.
@@ -53,7 +53,7 @@ class WereRabbit(AbstractBistableCircuit):
     )
 
     _defaults: ClassVar[dict[str, float]] = dict(
-        alpha=0.0129, beta=15.6, gamma=0.26, rho=5.0, sigma=0.6, atol=1e-3, rtol=1e-3
+        alpha=0.0129, beta=15.6, gamma=0.26, rho=5.0, sigma=0.6, spike_atol=1e-3, spike_rtol=1e-3
     )
 
     def _branch_currents(self, u: Array, v: Array) -> dict[str, Array]:

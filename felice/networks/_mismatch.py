@@ -46,21 +46,23 @@ def apply_mismatch(
 
 def mismatch_neurons(
     model: AbstractNeuron,
-    n: int,
+    n_neurons: int,
     key: PRNGKeyArray,
     *,
     sigma_bias: float = 0.1,
     sigma_kappa: float = 0.02,
 ) -> AbstractNeuron:
-    """`n` independently mismatched copies of `model` as one population (see `apply_mismatch`).
+    """`n_neurons` independently mismatched copies of `model` as one population, by the
+    circuit's own rule (`AbstractCircuit.mismatch`; see `apply_mismatch`).
 
     Returns:
-        The population model with per-neuron parameters (unit fields unchanged).
+        The population model with parameters of shape `(n_neurons, ...)` (unit fields unchanged).
 
     Raises:
         ValueError: if sigma_bias or sigma_kappa is negative or not finite.
+        TypeError: if `model` is not an `AbstractCircuit` (it has no mismatch rule).
     """
     check_positive("sigma_bias", sigma_bias, allow_zero=True)
     check_positive("sigma_kappa", sigma_kappa, allow_zero=True)
     require(model, AbstractCircuit, "felice.networks.mismatch_neurons")
-    return model.mismatch(key, n, sigma_bias=sigma_bias, sigma_kappa=sigma_kappa)
+    return model.mismatch(key, n_neurons, sigma_bias=sigma_bias, sigma_kappa=sigma_kappa)

@@ -106,6 +106,7 @@ def _v_roots(model, u):
     return [brentq(dv, grid[i], grid[i + 1], xtol=1e-14) for i in idx]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [WereRabbit, Boomerang])
 def test_bistable_slow_curve_matches_independent_root_finding(cls):
     model = cls(dtype=F64)

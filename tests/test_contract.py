@@ -243,6 +243,7 @@ def test_pipeline_readouts_are_finite_in_si_units(excitable):
     assert np.all(np.isfinite(energy.value)) and np.all(np.asarray(energy.value) > 0)
 
 
+@pytest.mark.slow
 def test_feedforward_network_simulates_in_both_engines(name):
     cfg = felice.MODELS[name].training_preset
     dt, solver = cfg.get("dt", 0.25), cfg.get("solver", "heun")
@@ -290,6 +291,7 @@ def test_reset_is_a_declared_capability(name, model, excitable, state):
     assert result.status == felice.Status.OK and int(np.sum(result.spike_counts)) > 0
 
 
+@pytest.mark.slow
 def test_voltage_clamp_gives_iv_curves_and_equilibria(name, model):
     if not issubclass(felice.MODELS[name], AbstractVoltageClamp):
         with pytest.raises(TypeError, match="AbstractVoltageClamp"):

@@ -106,6 +106,7 @@ def test_currents_are_the_node_equation_and_sum_to_the_dynamics():
     np.testing.assert_allclose(np.asarray(model.membrane(y)), np.log(np.asarray(y[:, 0]) / 0.1))
 
 
+@pytest.mark.slow
 def test_clamp_curve_equilibria_and_classification():
     model = DPINeuron(I_dc=0.5, dtype=F64)
     V = jnp.linspace(-2.0, 8.0, 21)
@@ -178,6 +179,7 @@ def test_mismatch_gives_per_neuron_parameters():
     assert np.unique(np.asarray(result.spike_times[:, 0])).size == 4
 
 
+@pytest.mark.slow
 def test_spike_time_gradient_matches_finite_differences():
     def second_spike(I_dc):
         model = DPINeuron(I_dc=I_dc, dtype=F64)

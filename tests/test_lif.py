@@ -155,6 +155,7 @@ def test_mismatch_gives_per_neuron_parameters():
     np.testing.assert_allclose(np.asarray(supply["leak_bias"]), np.asarray(m.I_leak) * 100e-12)
 
 
+@pytest.mark.slow
 def test_spike_time_gradient_matches_finite_differences():
     def second_spike(I_app):
         model = LIF(**{**TONIC, "I_app": I_app}, dtype=F64)

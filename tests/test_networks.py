@@ -246,6 +246,7 @@ def _kick_trace(net, y0, dt, t1, solver):
     return _simulate_jit(net, inputs, dt=dt, spike_fn=FastSigmoid(), y0=y0, solver=solver)
 
 
+@pytest.mark.slow
 def test_neuron_jacobian_is_the_block_diagonal_of_the_network_jacobian():
     """Neurons are coupled only by spikes: the blocks are the whole Jacobian."""
     for model, weights in (("fhnrs", _FHNRS_KICKS), ("wererabbit", _WR_KICKS)):

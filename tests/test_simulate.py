@@ -57,6 +57,7 @@ def test_fhnrs_spike_times_match_scipy_for_200_currents():
     assert result.ys is None and result.status == Status.OK
 
 
+@pytest.mark.slow
 def test_default_fhnrs_spikes_from_its_default_start():
     # I_app = 0: the equilibrium V* = 0 is unstable; started on it the neuron never spiked.
     result = simulate(FHNRS(dtype=F64), t1=1000.0, **TIGHT)

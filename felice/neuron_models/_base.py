@@ -30,7 +30,7 @@ import numpy as np
 from equinox import AbstractClassVar
 from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
-from felice._validation import check_n_neurons
+from felice._validation import check_interval, check_n_neurons, check_positive
 
 
 class AbstractNeuron(eqx.Module):
@@ -598,6 +598,15 @@ def check_float_dtype(dtype: Any) -> None:
         floating = False
     if not floating:
         raise ValueError(f"dtype must be a floating dtype (e.g. jnp.float32), got dtype={dtype!r}")
+
+
+def check_unit_fields(kappa: Any, U_t: Any, I_unit: Any, C_unit: Any) -> None:
+    """Raise `ValueError` naming the field unless κ ∈ (0, 1] and U_t (V), I_unit (A) and
+    C_unit (F) are > 0: the unit fields of the OTA-biased circuits (scalars)."""
+    check_interval("kappa", kappa, 0.0, 1.0)
+    check_positive("U_t", U_t)
+    check_positive("I_unit", I_unit)
+    check_positive("C_unit", C_unit)
 
 
 def external_current(args: Any, shape: tuple[int, ...], dtype: Any) -> Array:

@@ -49,6 +49,7 @@ from felice.neuron_models._base import (
     SpiceElement,
     SpiceTopLevel,
     check_float_dtype,
+    check_unit_fields,
     external_current,
     refractory,
 )
@@ -191,10 +192,7 @@ class DPINeuron(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageCl
         for name in _NONNEGATIVE:
             check_positive(name, values[name], allow_zero=True)
         check_below("I_reset", I_reset, "I_spk", I_spk)
-        check_interval("kappa", kappa, 0.0, 1.0)
-        check_positive("U_t", U_t)
-        check_positive("I_unit", I_unit)
-        check_positive("C_unit", C_unit)
+        check_unit_fields(kappa, U_t, I_unit, C_unit)
         for name, value in values.items():
             setattr(self, name, jnp.asarray(value, dtype))
         self.kappa = jnp.asarray(kappa, dtype)

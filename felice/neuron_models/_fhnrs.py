@@ -34,6 +34,7 @@ from felice.neuron_models._base import (
     SpiceElement,
     SpiceTopLevel,
     check_float_dtype,
+    check_unit_fields,
     external_current,
 )
 
@@ -186,10 +187,7 @@ class FHNRS(AbstractSpiceCircuit, AbstractVoltageClamp):
         check_positive("g", g, allow_zero=True)
         check_positive("tau", tau, allow_zero=True)
         check_positive("tau_syn", tau_syn)
-        check_interval("kappa", kappa, 0.0, 1.0)
-        check_positive("U_t", U_t)
-        check_positive("I_unit", I_unit)
-        check_positive("C_unit", C_unit)
+        check_unit_fields(kappa, U_t, I_unit, C_unit)
 
         arrays = {k: jnp.asarray(v, dtype) for k, v in values.items()}
         for name in ("a", "delta", "tau"):

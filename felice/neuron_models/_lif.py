@@ -34,7 +34,7 @@ import numpy as np
 from jax.typing import DTypeLike
 from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
-from felice._validation import check_finite, check_interval, check_positive
+from felice._validation import check_finite, check_positive
 from felice.neuron_models._base import (
     AbstractResettingNeuron,
     AbstractSpiceCircuit,
@@ -42,6 +42,7 @@ from felice.neuron_models._base import (
     SpiceElement,
     SpiceTopLevel,
     check_float_dtype,
+    check_unit_fields,
     external_current,
     is_traced,
     refractory,
@@ -162,10 +163,7 @@ class LIF(AbstractSpiceCircuit, AbstractResettingNeuron, AbstractVoltageClamp):
         for name in ("t_refr", "I_cmp", "I_refr"):
             check_positive(name, values[name], allow_zero=True)
         check_below("V_reset", V_reset, "V_th", V_th)
-        check_interval("kappa", kappa, 0.0, 1.0)
-        check_positive("U_t", U_t)
-        check_positive("I_unit", I_unit)
-        check_positive("C_unit", C_unit)
+        check_unit_fields(kappa, U_t, I_unit, C_unit)
         for name, value in values.items():
             setattr(self, name, jnp.asarray(value, dtype))
         self.kappa = jnp.asarray(kappa, dtype)
